@@ -1,0 +1,199 @@
+package contract
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// FieldError is one violation of the contract in a request body.
+type FieldError struct {
+	// Field is a JSON pointer (RFC 6901) to the offending value; empty for the
+	// body itself.
+	Field string `json:"field"`
+	// Message says what is wrong with the value, for people.
+	Message string `json:"message"`
+}
+
+// String returns the violation as "field: message".
+func (f FieldError) String() string {
+	if f.Field == "" {
+		return "body: " + f.Message
+	}
+	return f.Field + ": " + f.Message
+}
+
+// FieldErrors flattens a kin-openapi schema validation error (a SchemaError,
+// a MultiError of them, or either wrapped) into one FieldError a violation,
+// sorted by field. Errors that carry no schema violation yield nil.
+func FieldErrors(err error) []FieldError {
+	var out []FieldError
+	collect(err, &out)
+	slices.SortStableFunc(out, func(a, b FieldError) int { return cmp.Compare(a.Field, b.Field) })
+	return slices.Compact(out)
+}
+
+func collect(err error, out *[]FieldError) {
+	switch e := err.(type) {
+	case nil:
+		return
+	case *openapi3.SchemaError:
+		// A oneOf error wraps its alternatives' errors; its own message
+		// already names them, so they are not listed again.
+		*out = append(*out, FieldError{Field: pointer(e.JSONPointer()), Message: message(e)})
+		return
+	case openapi3.MultiError:
+		for _, inner := range e {
+			collect(inner, out)
+		}
+		return
+	}
+	collect(errors.Unwrap(err), out)
+}
+
+// pointer encodes path segments as an RFC 6901 JSON pointer.
+func pointer(segments []string) string {
+	var b strings.Builder
+	for _, s := range segments {
+		b.WriteByte('/')
+		s = strings.ReplaceAll(s, "~", "~0")
+		b.WriteString(strings.ReplaceAll(s, "/", "~1"))
+	}
+	return b.String()
+}
+
+// message says in plain words what the schema wanted and what it got. It
+// covers the keywords the contract uses and falls back on kin-openapi's reason.
+func message(se *openapi3.SchemaError) string {
+	s := se.Schema
+	got := ", got " + describe(se.Value)
+	switch se.SchemaField {
+	case "required":
+		return "is required"
+	case "type", "nullable", "oneOf", "anyOf":
+		return "must be " + expected(s) + got
+	case "enum":
+		return "must be " + enumChoices(s) + got
+	case "minimum":
+		if s.Min != nil {
+			return "must be at least " + number(*s.Min) + got
+		}
+	case "maximum":
+		if s.Max != nil {
+			return "must be at most " + number(*s.Max) + got
+		}
+	case "minLength":
+		if s.MinLength == 1 {
+			return "must not be empty"
+		}
+		return fmt.Sprintf("must be at least %d characters long", s.MinLength)
+	case "maxLength":
+		if s.MaxLength != nil {
+			return fmt.Sprintf("must be at most %d characters long", *s.MaxLength)
+		}
+	case "format":
+		return "must be a " + s.Format + got
+	case "pattern":
+		return "must match " + s.Pattern + got
+	case "additionalProperties":
+		return "is not allowed"
+	}
+	if se.Reason != "" {
+		return se.Reason
+	}
+	return "does not match the contract (" + se.SchemaField + ")"
+}
+
+// expected names what a schema admits: "an integer", "a non-empty string",
+// "a non-empty string or an integer".
+func expected(s *openapi3.Schema) string {
+	alternatives := s.OneOf
+	if len(alternatives) == 0 {
+		alternatives = s.AnyOf
+	}
+	if len(alternatives) > 0 {
+		names := make([]string, 0, len(alternatives))
+		for _, ref := range alternatives {
+			if ref.Value != nil {
+				names = append(names, expected(ref.Value))
+			}
+		}
+		return orList(names)
+	}
+	if s.Type == nil || len(*s.Type) == 0 {
+		return "a value of another shape"
+	}
+	names := make([]string, 0, len(*s.Type))
+	for _, t := range *s.Type {
+		switch t {
+		case openapi3.TypeInteger, openapi3.TypeArray, openapi3.TypeObject:
+			names = append(names, "an "+t)
+		case openapi3.TypeString:
+			if s.MinLength > 0 {
+				names = append(names, "a non-empty string")
+			} else {
+				names = append(names, "a string")
+			}
+		default:
+			names = append(names, "a "+t)
+		}
+	}
+	return orList(names)
+}
+
+// enumChoices lists an enum's values, each followed by its name from the
+// schema's x-enum-descriptions when it has them: "3 (Transfer) or 4 (Redeem)".
+func enumChoices(s *openapi3.Schema) string {
+	names, _ := s.Extensions["x-enum-descriptions"].([]any)
+	choices := make([]string, len(s.Enum))
+	for i, v := range s.Enum {
+		choices[i] = describe(v)
+		if i < len(names) {
+			choices[i] += fmt.Sprintf(" (%v)", names[i])
+		}
+	}
+	return orList(choices)
+}
+
+func orList(items []string) string {
+	switch len(items) {
+	case 0:
+		return "nothing"
+	case 1:
+		return items[0]
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " or " + items[len(items)-1]
+}
+
+// describe renders a decoded JSON value for a message: scalars as JSON
+// (strings quoted and cut short), containers by kind.
+func describe(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return "null"
+	case string:
+		const max = 40
+		if r := []rune(v); len(r) > max {
+			v = string(r[:max]) + "…"
+		}
+		return strconv.Quote(v)
+	case float64:
+		return number(v)
+	case bool:
+		return strconv.FormatBool(v)
+	case map[string]any:
+		return "an object"
+	case []any:
+		return "an array"
+	}
+	return fmt.Sprintf("%v", v)
+}
+
+func number(f float64) string {
+	return strconv.FormatFloat(f, 'f', -1, 64)
+}

@@ -1,0 +1,74 @@
+// Command benji-mock runs the contract-validated fake Benji Connect API.
+//
+//	benji-mock [flags]              serve (default 127.0.0.1:4010)
+//	benji-mock healthcheck [flags]  exit 0 when the mock at --addr is healthy
+//	benji-mock --version            print the version
+//
+// Every flag has an environment twin: --max-body-bytes is
+// BENJI_MOCK_MAX_BODY_BYTES. Flags win over the environment.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/benjiconnect/benji/mockserver"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	healthcheck := len(args) > 0 && args[0] == "healthcheck"
+	if healthcheck {
+		args = args[1:]
+	}
+	cfg, err := parseConfig(args, os.LookupEnv, stderr)
+	if err != nil {
+		if err == errHelp {
+			return 0
+		}
+		fmt.Fprintln(stderr, "benji-mock:", err)
+		return 2
+	}
+	switch {
+	case cfg.version:
+		fmt.Fprintln(stdout, "benji-mock", version())
+		return 0
+	case healthcheck:
+		if err := checkHealth(cfg.addr); err != nil {
+			fmt.Fprintln(stderr, "benji-mock healthcheck:", err)
+			return 1
+		}
+		return 0
+	}
+
+	logger := cfg.logger(stderr)
+	server, err := mockserver.New(cfg.options(logger))
+	if err != nil {
+		logger.Error("start", "error", err)
+		return 1
+	}
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		logger.Error("listen", "addr", cfg.addr, "error", err)
+		return 1
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	logger.Info("benji-mock listening", "addr", ln.Addr().String(), "version", version(), "contract", server.ContractID(),
+		"admin", !cfg.noAdmin, "tokens", len(cfg.tokens))
+	if err := server.Serve(ctx, ln); err != nil {
+		logger.Error("serve", "error", err)
+		return 1
+	}
+	logger.Info("benji-mock stopped")
+	return 0
+}
+

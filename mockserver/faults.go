@@ -1,0 +1,201 @@
+package mockserver
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/benjiconnect/benji/gen"
+)
+
+// Fault is behaviour queued for the next matching createToken requests that
+// pass validation: a documented error status, an added delay, a dropped
+// connection, or a mix (a delay before a 503, say). Requests that fail
+// validation get their 4xx as usual and do not use up a fault.
+type Fault struct {
+	// Status is a status the contract documents for createToken, answered
+	// with that status's example body. Zero keeps the normal answer.
+	Status int
+	// Example picks a named example of the contract instead of the status's
+	// default one (for instance "expiredToken").
+	Example string
+	// Delay is waited before answering (or dropping).
+	Delay time.Duration
+	// Drop closes the connection without an answer, after Delay.
+	Drop bool
+	// Times is how many matching requests the fault applies to; zero means 1.
+	Times int
+	// Match restricts the fault to requests whose body has these values.
+	Match Match
+}
+
+// Match selects requests by fields of their body; zero fields match any.
+type Match struct {
+	UserExternalID string   `json:"user_external_id,omitempty"`
+	DisplayName    string   `json:"display_name,omitempty"`
+	Mode           gen.Mode `json:"mode,omitempty"`
+	// PartnershipID matches a string id or an integer one written the same
+	// way ("49" matches 49).
+	PartnershipID string `json:"partnership_id,omitempty"`
+}
+
+func (m Match) matches(r *gen.TokenRequest) bool {
+	if m == (Match{}) {
+		return true
+	}
+	if r == nil {
+		return false
+	}
+	if m.UserExternalID != "" && (r.UserExternalId == nil || *r.UserExternalId != m.UserExternalID) {
+		return false
+	}
+	if m.DisplayName != "" && r.DisplayName != m.DisplayName {
+		return false
+	}
+	if m.Mode != 0 && r.Mode != m.Mode {
+		return false
+	}
+	if m.PartnershipID != "" && (r.PartnershipId == nil || partnershipID(*r.PartnershipId) != m.PartnershipID) {
+		return false
+	}
+	return true
+}
+
+// partnershipID renders either form of the id as a string.
+func partnershipID(p gen.PartnershipID) string {
+	if n, err := p.AsPartnershipID1(); err == nil {
+		return strconv.FormatInt(n, 10)
+	}
+	s, _ := p.AsPartnershipID0()
+	return s
+}
+
+// faultJSON is a Fault as the admin API reads and writes it: the delay as a
+// Go duration string ("250ms").
+type faultJSON struct {
+	Status  int    `json:"status,omitempty"`
+	Example string `json:"example,omitempty"`
+	Delay   string `json:"delay,omitempty"`
+	Drop    bool   `json:"drop,omitempty"`
+	Times   int    `json:"times,omitempty"`
+	Match   Match  `json:"match,omitzero"`
+}
+
+// MarshalJSON writes the fault as the admin API shows it.
+func (f Fault) MarshalJSON() ([]byte, error) {
+	j := faultJSON{Status: f.Status, Example: f.Example, Drop: f.Drop, Times: f.Times, Match: f.Match}
+	if f.Delay > 0 {
+		j.Delay = f.Delay.String()
+	}
+	return json.Marshal(j)
+}
+
+// UnmarshalJSON reads a fault as the admin API takes it.
+func (f *Fault) UnmarshalJSON(data []byte) error {
+	var j faultJSON
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields() // a typo in a test's fault should not pass silently
+	if err := dec.Decode(&j); err != nil {
+		return err
+	}
+	*f = Fault{Status: j.Status, Example: j.Example, Drop: j.Drop, Times: j.Times, Match: j.Match}
+	if j.Delay != "" {
+		d, err := time.ParseDuration(j.Delay)
+		if err != nil {
+			return fmt.Errorf("delay: %w", err)
+		}
+		f.Delay = d
+	}
+	return nil
+}
+
+// errInvalidFault is wrapped by every error QueueFault returns.
+var errInvalidFault = errors.New("invalid fault")
+
+// check validates a fault against the contract and fills in its defaults.
+func (f Fault) check(cat *catalog) (Fault, error) {
+	if f.Times == 0 {
+		f.Times = 1
+	}
+	switch {
+	case f.Times < 0:
+		return f, fmt.Errorf("%w: times must be positive, got %d", errInvalidFault, f.Times)
+	case f.Delay < 0:
+		return f, fmt.Errorf("%w: delay must not be negative, got %s", errInvalidFault, f.Delay)
+	case f.Drop && (f.Status != 0 || f.Example != ""):
+		return f, fmt.Errorf("%w: a dropped connection has no status or example", errInvalidFault)
+	case f.Status == 0 && f.Example == "" && f.Delay == 0 && !f.Drop:
+		return f, fmt.Errorf("%w: set status, example, delay or drop", errInvalidFault)
+	}
+	if f.Status != 0 || f.Example != "" {
+		if _, err := cat.pick(f.Status, f.Example); err != nil {
+			return f, fmt.Errorf("%w: %w", errInvalidFault, err)
+		}
+	}
+	return f, nil
+}
+
+// faultQueue holds queued faults in FIFO order, safe for concurrent use.
+type faultQueue struct {
+	mu     sync.Mutex
+	faults []Fault // Times counts down as requests use them
+}
+
+func (q *faultQueue) push(f Fault) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.faults = append(q.faults, f)
+}
+
+// take returns the first fault matching r and uses one of its times up.
+func (q *faultQueue) take(r *gen.TokenRequest) (Fault, bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for i := range q.faults {
+		f := &q.faults[i]
+		if !f.Match.matches(r) {
+			continue
+		}
+		taken := *f
+		f.Times--
+		if f.Times == 0 {
+			q.faults = append(q.faults[:i], q.faults[i+1:]...)
+		}
+		return taken, true
+	}
+	return Fault{}, false
+}
+
+func (q *faultQueue) list() []Fault {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return append([]Fault{}, q.faults...)
+}
+
+func (q *faultQueue) clear() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.faults = nil
+}
+
+// describe names a fault for the journal and logs.
+func (f Fault) describe() string {
+	s := "fault"
+	if f.Status != 0 {
+		s += " status=" + strconv.Itoa(f.Status)
+	}
+	if f.Example != "" {
+		s += " example=" + f.Example
+	}
+	if f.Delay > 0 {
+		s += " delay=" + f.Delay.String()
+	}
+	if f.Drop {
+		s += " drop"
+	}
+	return s
+}

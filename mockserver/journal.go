@@ -1,0 +1,133 @@
+package mockserver
+
+import (
+	"sync"
+	"time"
+
+	"github.com/benjiconnect/benji/gen"
+)
+
+// maxJournalBody bounds the raw body an Entry keeps, so that a journal of N
+// entries holds at most N times this much body text.
+const maxJournalBody = 4 << 10
+
+// Entry is one request as the mock saw and answered it. It never holds the
+// request's headers, so the bearer token is never in it.
+type Entry struct {
+	// Seq numbers entries from 1 in arrival order; it survives Reset.
+	Seq uint64 `json:"seq"`
+	// Time is when the request arrived.
+	Time time.Time `json:"time"`
+	// Method and Path are the request line's.
+	Method string `json:"method"`
+	Path   string `json:"path"`
+	// Status is the status answered; 0 when the connection was dropped.
+	Status int `json:"status"`
+	// Outcome is "ok" for a token issued, otherwise the error code answered
+	// ("invalid_request", "unauthorized", ...), "dropped" for a dropped
+	// connection.
+	Outcome string `json:"outcome"`
+	// Violations lists what was wrong with the body, on a 400.
+	Violations []gen.FieldError `json:"violations,omitempty"`
+	// Request is the decoded body, when it matched the contract.
+	Request *gen.TokenRequest `json:"request,omitempty"`
+	// Body is the raw body as received, cut at 4 KiB.
+	Body string `json:"body,omitempty"`
+	// Token is the token issued, on a 200.
+	Token string `json:"token,omitempty"`
+	// Injected says which queued fault or Prefer preference shaped the answer.
+	Injected string `json:"injected,omitempty"`
+}
+
+// Filter selects journal entries; zero fields match everything.
+type Filter struct {
+	Status         int
+	Outcome        string
+	UserExternalID string
+	// Limit caps how many entries come back; zero means all.
+	Limit int
+}
+
+func (f Filter) matches(e *Entry) bool {
+	if f.Status != 0 && e.Status != f.Status {
+		return false
+	}
+	if f.Outcome != "" && e.Outcome != f.Outcome {
+		return false
+	}
+	if f.UserExternalID != "" {
+		if e.Request == nil || e.Request.UserExternalId == nil || *e.Request.UserExternalId != f.UserExternalID {
+			return false
+		}
+	}
+	return true
+}
+
+// journal is a bounded ring of entries, safe for concurrent use.
+type journal struct {
+	mu      sync.Mutex
+	entries []Entry // ring storage, len == capacity once full
+	next    int     // index the next entry goes to
+	full    bool
+	seq     uint64
+}
+
+func newJournal(size int) *journal {
+	return &journal{entries: make([]Entry, 0, size)}
+}
+
+func (j *journal) add(e Entry) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.seq++
+	e.Seq = j.seq
+	if !j.full {
+		j.entries = append(j.entries, e)
+		if len(j.entries) == cap(j.entries) {
+			j.full = true
+		}
+		j.next = len(j.entries) % cap(j.entries)
+		return
+	}
+	j.entries[j.next] = e
+	j.next = (j.next + 1) % len(j.entries)
+}
+
+// list returns the matching entries, newest first.
+func (j *journal) list(f Filter) []Entry {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	out := []Entry{}
+	n := len(j.entries)
+	for i := 1; i <= n; i++ {
+		e := &j.entries[(j.next-i+n)%n]
+		if f.matches(e) {
+			out = append(out, *e)
+			if f.Limit > 0 && len(out) == f.Limit {
+				break
+			}
+		}
+	}
+	return out
+}
+
+// byToken finds the entry that issued token.
+func (j *journal) byToken(token string) (Entry, bool) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	for i := range j.entries {
+		if j.entries[i].Token == token {
+			return j.entries[i], true
+		}
+	}
+	return Entry{}, false
+}
+
+func (j *journal) reset() {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	clear(j.entries)
+	j.entries = j.entries[:0]
+	j.next = 0
+	j.full = false
+}

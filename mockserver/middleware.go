@@ -1,0 +1,278 @@
+package mockserver
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/labstack/echo/v4"
+
+	"github.com/benjiconnect/benji/gen"
+)
+
+// exchange is what the middleware learns about one request, for the log
+// line and the journal.
+type exchange struct {
+	outcome    string
+	violations []gen.FieldError
+	body       []byte
+	request    *gen.TokenRequest
+	token      string
+	injected   string
+	dropped    bool
+}
+
+const exchangeKey = "benji.exchange"
+
+func exchangeOf(c echo.Context) *exchange {
+	x, _ := c.Get(exchangeKey).(*exchange)
+	if x == nil {
+		x = &exchange{}
+		c.Set(exchangeKey, x)
+	}
+	return x
+}
+
+const adminPrefix = "/__mock"
+
+// isAPI reports whether a path belongs to the contract's API rather than to
+// the mock's own endpoints; only API requests are journaled and have their
+// answers validated.
+func isAPI(path string) bool {
+	return path != "/healthz" && path != "/openapi.yaml" &&
+		path != adminPrefix && !strings.HasPrefix(path, adminPrefix+"/")
+}
+
+// observe stamps the contract header, logs one line per request and
+// journals API requests.
+func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		c.Response().Header().Set(ContractHeader, s.cat.contractID)
+		x := exchangeOf(c)
+		err := next(c)
+		if err != nil {
+			// Every error was answered further in; this is a last resort.
+			c.Error(err)
+		}
+		req := c.Request()
+		status := c.Response().Status
+		if x.dropped {
+			status = 0
+			x.outcome = "dropped"
+		} else if x.outcome == "" {
+			x.outcome = "ok"
+		}
+		level := slog.LevelInfo
+		if status >= 500 {
+			level = slog.LevelError
+		}
+		attrs := []slog.Attr{
+			slog.String("method", req.Method),
+			slog.String("path", req.URL.Path),
+			slog.Int("status", status),
+			slog.Duration("duration", time.Since(start)),
+			slog.String("outcome", x.outcome),
+		}
+		if len(x.violations) > 0 {
+			fields := make([]string, len(x.violations))
+			for i, v := range x.violations {
+				fields[i] = v.Field
+			}
+			attrs = append(attrs, slog.Any("fields", fields))
+		}
+		if x.injected != "" {
+			attrs = append(attrs, slog.String("injected", x.injected))
+		}
+		s.log.LogAttrs(req.Context(), level, "request", attrs...)
+
+		if isAPI(req.URL.Path) {
+			body := x.body
+			if len(body) > maxJournalBody {
+				body = body[:maxJournalBody]
+			}
+			s.journal.add(Entry{
+				Time:       start,
+				Method:     req.Method,
+				Path:       req.URL.Path,
+				Status:     status,
+				Outcome:    x.outcome,
+				Violations: x.violations,
+				Request:    x.request,
+				Body:       string(body),
+				Token:      x.token,
+				Injected:   x.injected,
+			})
+		}
+		return nil
+	}
+}
+
+// recoverPanics turns a panic into the 500 envelope and an error log line
+// with the stack.
+func (s *Server) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) (err error) {
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				s.log.Error("panic", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+				err = nil
+				if !c.Response().Committed {
+					err = s.writeError(c, http.StatusInternalServerError, "internal_error", "The mock failed to handle the request.", nil)
+				}
+			}
+		}()
+		return next(c)
+	}
+}
+
+// errorsAsResponses writes the answer for an error returned further in, so
+// that response validation sees it like any other answer.
+func (s *Server) errorsAsResponses(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if err := next(c); err != nil {
+			s.answerError(err, c)
+		}
+		return nil
+	}
+}
+
+// answerError is echo's error handler: routing failures and stray errors
+// become the contract's error envelope.
+func (s *Server) answerError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	var he *echo.HTTPError
+	if !errors.As(err, &he) {
+		he = echo.NewHTTPError(http.StatusInternalServerError)
+		s.log.Error("handler failed", "error", err)
+	}
+	var werr error
+	switch he.Code {
+	case http.StatusNotFound:
+		werr = s.writeError(c, http.StatusNotFound, "not_found", "No operation at "+c.Request().URL.Path+".", nil)
+	case http.StatusMethodNotAllowed:
+		// The contract's methods, not echo's list, which adds OPTIONS.
+		c.Response().Header().Set("Allow", s.cat.allow)
+		werr = s.writeError(c, http.StatusMethodNotAllowed, "method_not_allowed", "This path takes "+s.cat.allow+".", nil)
+	default:
+		werr = s.writeError(c, http.StatusInternalServerError, "internal_error", "The mock failed to handle the request.", nil)
+	}
+	if werr != nil {
+		s.log.Error("write error response", "error", werr)
+	}
+}
+
+// writeError answers with the contract's error envelope.
+func (s *Server) writeError(c echo.Context, status int, code, message string, fields []gen.FieldError) error {
+	exchangeOf(c).outcome = code
+	body := gen.Error{Code: code, Message: message}
+	if len(fields) > 0 {
+		body.Errors = &fields
+	}
+	return writeJSON(c, status, body)
+}
+
+// writeJSON answers with v as JSON. Unlike echo's c.JSON it leaves <, > and &
+// alone: messages quote "Authorization: Bearer <token>".
+func writeJSON(c echo.Context, status int, v any) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return fmt.Errorf("encode answer: %w", err)
+	}
+	return c.Blob(status, echo.MIMEApplicationJSON, bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+}
+
+// validateResponses holds each API answer back until it has been checked
+// against the contract. An answer the contract does not allow is a bug in
+// the mock: it is logged and replaced by a 500 that says so.
+func (s *Server) validateResponses(next echo.HandlerFunc) echo.HandlerFunc {
+	if s.opts.DisableResponseValidation {
+		return next
+	}
+	return func(c echo.Context) error {
+		if !isAPI(c.Request().URL.Path) {
+			return next(c)
+		}
+		res := c.Response()
+		held := &heldWriter{ResponseWriter: res.Writer, status: http.StatusOK}
+		res.Writer = held
+		defer func() { res.Writer = held.ResponseWriter }()
+		if err := next(c); err != nil {
+			return err
+		}
+		if held.hijacked {
+			return nil
+		}
+		verr := s.checkResponse(c.Request(), held.status, res.Header(), held.body.Bytes())
+		res.Writer = held.ResponseWriter
+		if verr == nil {
+			held.ResponseWriter.WriteHeader(held.status)
+			_, err := held.ResponseWriter.Write(held.body.Bytes())
+			return err
+		}
+		s.log.Error("the mock answered outside the contract", "status", held.status, "error", verr.Error())
+		for k := range res.Header() {
+			if k != ContractHeader {
+				res.Header().Del(k)
+			}
+		}
+		body, _ := json.Marshal(gen.Error{
+			Code:    "mock_contract_violation",
+			Message: fmt.Sprintf("benji-mock produced a %d answer that the contract does not allow; this is a bug in the mock.", held.status),
+		})
+		exchangeOf(c).outcome = "mock_contract_violation"
+		res.Status = http.StatusInternalServerError
+		res.Header().Set("Content-Type", "application/json")
+		held.ResponseWriter.WriteHeader(http.StatusInternalServerError)
+		_, err := held.ResponseWriter.Write(body)
+		return err
+	}
+}
+
+func (s *Server) checkResponse(req *http.Request, status int, header http.Header, body []byte) error {
+	input := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{
+			Request: req,
+			Route:   s.cat.contract.Route,
+			Options: s.filter,
+		},
+		Status:  status,
+		Header:  header,
+		Options: s.filter,
+	}
+	input.SetBodyBytes(body)
+	return openapi3filter.ValidateResponse(context.WithoutCancel(req.Context()), input)
+}
+
+// heldWriter keeps an answer in memory until it has been validated.
+type heldWriter struct {
+	http.ResponseWriter
+	status   int
+	body     bytes.Buffer
+	hijacked bool
+}
+
+func (w *heldWriter) WriteHeader(status int)      { w.status = status }
+func (w *heldWriter) Write(p []byte) (int, error) { return w.body.Write(p) }
+
+// Hijack hands the connection over for a dropped-connection fault.
+func (w *heldWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	w.hijacked = true
+	return http.NewResponseController(w.ResponseWriter).Hijack()
+}

@@ -1,10 +1,10 @@
 # The front door. `make` alone lists the targets.
 GO      ?= go
 ADDR    ?= 127.0.0.1:4010
-FUZZTIME ?= 10s
+FUZZTIME ?= 5m
 
 .DEFAULT_GOAL := help
-.PHONY: help generate check-generate validate-spec vet test race fuzz-short build run ci
+.PHONY: help generate check-generate validate-spec vet test race fuzz fuzz-short build run ci
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -30,10 +30,16 @@ test: ## Run every test
 race: ## Run every test under the race detector (needs cgo)
 	$(GO) test -race ./...
 
+fuzz: ## Fuzz the mock with arbitrary requests for $(FUZZTIME)
+	$(GO) test -run '^$$' -fuzz FuzzCreateToken -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./mockserver/
+
+fuzz-short: ## A bounded fuzzing pass, as CI runs it
+	$(GO) test -run '^$$' -fuzz FuzzCreateToken -fuzztime 15s -fuzzminimizetime 1s ./mockserver/
+
 build: ## Build bin/benji-mock
 	$(GO) build -o bin/benji-mock ./cmd/benji-mock
 
 run: ## Run the mock on $(ADDR)
 	$(GO) run ./cmd/benji-mock --addr $(ADDR)
 
-ci: check-generate validate-spec vet race ## Everything CI runs
+ci: check-generate validate-spec vet race fuzz-short ## Everything CI runs

@@ -80,8 +80,8 @@ func (s *Server) adminQueueFault(c echo.Context) error {
 	}
 	if err := s.QueueFault(f); err != nil {
 		msg := err.Error()
-		if errors.Is(err, errInvalidFault) {
-			msg = "The fault is not valid" + msg[len(errInvalidFault.Error()):]
+		if errors.Is(err, ErrInvalidFault) {
+			msg = "The fault is not valid" + msg[len(ErrInvalidFault.Error()):]
 		}
 		return s.writeError(c, http.StatusBadRequest, "invalid_fault", msg+".", nil)
 	}

@@ -113,8 +113,9 @@ func (f *Fault) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
-// errInvalidFault is wrapped by every error QueueFault returns.
-var errInvalidFault = errors.New("invalid fault")
+// ErrInvalidFault is wrapped by every error QueueFault returns: the fault
+// names something the contract does not document, or nothing at all.
+var ErrInvalidFault = errors.New("invalid fault")
 
 // check validates a fault against the contract and fills in its defaults.
 func (f Fault) check(cat *catalog) (Fault, error) {
@@ -123,17 +124,17 @@ func (f Fault) check(cat *catalog) (Fault, error) {
 	}
 	switch {
 	case f.Times < 0:
-		return f, fmt.Errorf("%w: times must be positive, got %d", errInvalidFault, f.Times)
+		return f, fmt.Errorf("%w: times must be positive, got %d", ErrInvalidFault, f.Times)
 	case f.Delay < 0:
-		return f, fmt.Errorf("%w: delay must not be negative, got %s", errInvalidFault, f.Delay)
+		return f, fmt.Errorf("%w: delay must not be negative, got %s", ErrInvalidFault, f.Delay)
 	case f.Drop && (f.Status != 0 || f.Example != ""):
-		return f, fmt.Errorf("%w: a dropped connection has no status or example", errInvalidFault)
+		return f, fmt.Errorf("%w: a dropped connection has no status or example", ErrInvalidFault)
 	case f.Status == 0 && f.Example == "" && f.Delay == 0 && !f.Drop:
-		return f, fmt.Errorf("%w: set status, example, delay or drop", errInvalidFault)
+		return f, fmt.Errorf("%w: set status, example, delay or drop", ErrInvalidFault)
 	}
 	if f.Status != 0 || f.Example != "" {
 		if _, err := cat.pick(f.Status, f.Example); err != nil {
-			return f, fmt.Errorf("%w: %w", errInvalidFault, err)
+			return f, fmt.Errorf("%w: %w", ErrInvalidFault, err)
 		}
 	}
 	return f, nil

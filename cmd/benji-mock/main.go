@@ -71,4 +71,3 @@ func run(args []string, stdout, stderr io.Writer) int {
 	logger.Info("benji-mock stopped")
 	return 0
 }
-

@@ -1,0 +1,82 @@
+package mockserver
+
+import (
+	"bytes"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/benjiconnect/benji/gen"
+)
+
+// newWithRoute builds a server with an extra API route, to make the mock
+// misbehave on purpose.
+func newWithRoute(t *testing.T, path string, h echo.HandlerFunc) (*Server, *bytes.Buffer) {
+	t.Helper()
+	var logs bytes.Buffer
+	s, err := New(Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.handler.(*echo.Echo).GET(path, h)
+	return s, &logs
+}
+
+func serve(s *Server, method, path string) *httptest.ResponseRecorder {
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, httptest.NewRequest(method, path, nil))
+	return rec
+}
+
+func TestAnswersOutsideTheContractBecome500(t *testing.T) {
+	tests := []struct {
+		name    string
+		handler echo.HandlerFunc
+	}{
+		{"a 200 body without a token", func(c echo.Context) error { return c.JSONBlob(200, []byte(`{"code":"ok","data":{}}`)) }},
+		{"a token that is not a UUID", func(c echo.Context) error {
+			return c.JSONBlob(200, []byte(`{"code":"ok","data":{"token":"abc"}}`))
+		}},
+		{"a status the contract does not document", func(c echo.Context) error {
+			return c.JSONBlob(503, []byte(`{"code":"unavailable","message":"down"}`))
+		}},
+		{"an error without a message", func(c echo.Context) error { return c.JSONBlob(400, []byte(`{"code":"bad"}`)) }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s, logs := newWithRoute(t, "/broken", tc.handler)
+			rec := serve(s, "GET", "/broken")
+			var e gen.Error
+			if rec.Code != 500 || json.Unmarshal(rec.Body.Bytes(), &e) != nil || e.Code != "mock_contract_violation" {
+				t.Errorf("got %d %s, want 500 mock_contract_violation", rec.Code, rec.Body)
+			}
+			if !strings.Contains(logs.String(), "level=ERROR") || !strings.Contains(logs.String(), "outside the contract") {
+				t.Errorf("no error log line for the violation:\n%s", logs)
+			}
+			if got := s.Requests(Filter{}); len(got) != 1 || got[0].Outcome != "mock_contract_violation" {
+				t.Errorf("journal = %+v", got)
+			}
+		})
+	}
+}
+
+func TestPanicsAreRecovered(t *testing.T) {
+	s, logs := newWithRoute(t, "/panics", func(echo.Context) error { panic("boom") })
+	rec := serve(s, "GET", "/panics")
+	var e gen.Error
+	if rec.Code != 500 || json.Unmarshal(rec.Body.Bytes(), &e) != nil || e.Code != "internal_error" {
+		t.Errorf("got %d %s, want the 500 envelope", rec.Code, rec.Body)
+	}
+	if !strings.Contains(logs.String(), "boom") {
+		t.Errorf("the panic was not logged:\n%s", logs)
+	}
+	// And the server still answers.
+	if rec := serve(s, "GET", "/healthz"); rec.Code != http.StatusOK {
+		t.Errorf("after the panic /healthz = %d", rec.Code)
+	}
+}

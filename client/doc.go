@@ -1,3 +1,22 @@
-// Package client is the Go client that partner services import to create
-// Benji Connect tokens. It is not written yet; see the client issue.
+// Package client creates Benji Connect tokens from a partner's Go service.
+//
+// A partner's server calls Benji with its partner access token and gets back
+// a short-lived token that initialises the Benji Connect SDK in its app:
+//
+//	c, err := client.New(os.Getenv("BENJI_PARTNER_TOKEN"))
+//	if err != nil { ... }
+//	tok, err := c.CreateToken(ctx, client.Request{Mode: client.Connect, DisplayName: "Reward Cookies"})
+//	if err != nil { ... }
+//	// hand tok.Value to the app
+//
+// Failures Benji answers are *APIError values (errors.As), with helpers for
+// the cases callers branch on: IsUnauthorized, IsRateLimited,
+// IsInvalidRequest. Rate limits, gateway errors and lost connections are
+// retried with exponential backoff and jitter (see RetryPolicy). The partner
+// access token never appears in an error, a log line or the client's String.
+//
+// For tests, point the client at benji-mock:
+//
+//	ts := mockserver.NewTestServer(t)
+//	c, _ := client.New("any-token", client.WithBaseURL(ts.URL))
 package client

@@ -16,6 +16,8 @@ const maxJournalBody = 4 << 10
 type Entry struct {
 	// Seq numbers entries from 1 in arrival order; it survives Reset.
 	Seq uint64 `json:"seq"`
+	// RequestID is the X-Request-Id the request was answered with.
+	RequestID string `json:"request_id"`
 	// Time is when the request arrived.
 	Time time.Time `json:"time"`
 	// Method and Path are the request line's.

@@ -8,9 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
@@ -30,6 +32,19 @@ type exchange struct {
 	token      string
 	injected   string
 	dropped    bool
+	requestID  string
+}
+
+// RequestIDHeader names the header that identifies a request in the journal
+// and the logs. A caller's own value (printable, at most 128 bytes) is kept;
+// otherwise the mock makes one.
+const RequestIDHeader = "X-Request-Id"
+
+func requestID(given string) string {
+	if given != "" && len(given) <= 128 && !strings.ContainsFunc(given, func(r rune) bool { return r < 0x21 || r > 0x7e }) {
+		return given
+	}
+	return strconv.FormatUint(rand.Uint64(), 16)
 }
 
 const exchangeKey = "benji.exchange"
@@ -58,8 +73,11 @@ func isAPI(path string) bool {
 func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		start := time.Now()
-		c.Response().Header().Set(ContractHeader, s.cat.contractID)
 		x := exchangeOf(c)
+		x.requestID = requestID(c.Request().Header.Get(RequestIDHeader))
+		h := c.Response().Header()
+		h.Set(ContractHeader, s.cat.contractID)
+		h.Set(RequestIDHeader, x.requestID)
 		err := next(c)
 		if err != nil {
 			// Every error was answered further in; this is a last resort.
@@ -78,6 +96,7 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 			level = slog.LevelError
 		}
 		attrs := []slog.Attr{
+			slog.String("request_id", x.requestID),
 			slog.String("method", req.Method),
 			slog.String("path", req.URL.Path),
 			slog.Int("status", status),
@@ -102,6 +121,7 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 				body = body[:maxJournalBody]
 			}
 			s.journal.add(Entry{
+				RequestID:  x.requestID,
 				Time:       start,
 				Method:     req.Method,
 				Path:       req.URL.Path,

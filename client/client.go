@@ -1,0 +1,243 @@
+package client
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/benjiconnect/benji/gen"
+	"github.com/benjiconnect/benji/internal/contract"
+)
+
+// StagingURL is Benji's staging API, the server the reference names.
+const StagingURL = "https://api-staging.withbenji.com"
+
+// Version is this client's version, sent in the User-Agent header.
+const Version = "0.1.0"
+
+// RequestIDHeader is the response header whose value APIError and Token
+// carry as RequestID.
+const RequestIDHeader = "X-Request-Id"
+
+// Defaults used when no option says otherwise.
+const (
+	DefaultTimeout = 10 * time.Second
+	// maxResponseBytes bounds what is read of an answer: a token answer is
+	// under 100 bytes, and an HTML error page needs no more to be quoted.
+	maxResponseBytes = 1 << 20
+)
+
+// Client creates Benji Connect tokens. It is safe for concurrent use; build
+// one per partner access token and share it.
+type Client struct {
+	token     secret
+	baseURL   string
+	http      *http.Client
+	timeout   time.Duration
+	retry     RetryPolicy
+	userAgent string
+	log       *slog.Logger
+	validate  bool
+	api       *gen.Client
+	// wait sleeps between attempts; tests replace it.
+	wait func(ctx context.Context, d time.Duration) error
+}
+
+// New returns a client that authenticates with partnerToken, the partner
+// access token Benji issued. It talks to StagingURL unless WithBaseURL says
+// otherwise. A missing token or a bad option is an error here, not at the
+// first call.
+func New(partnerToken string, opts ...Option) (*Client, error) {
+	if partnerToken == "" {
+		return nil, errors.New("benji: new client: the partner access token is empty")
+	}
+	c := &Client{
+		token:     secret(partnerToken),
+		baseURL:   StagingURL,
+		timeout:   DefaultTimeout,
+		userAgent: "benji-go/" + Version,
+		log:       slog.New(slog.DiscardHandler),
+		wait:      sleep,
+	}
+	for _, opt := range opts {
+		if err := opt(c); err != nil {
+			return nil, fmt.Errorf("benji: new client: %w", err)
+		}
+	}
+	if c.http == nil {
+		// No overall timeout here: each attempt gets its own deadline.
+		c.http = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+	}
+	api, err := gen.NewClient(c.baseURL, gen.WithHTTPClient(c.http), gen.WithRequestEditorFn(c.authorize))
+	if err != nil {
+		return nil, fmt.Errorf("benji: new client: %w", err)
+	}
+	c.api = api
+	return c, nil
+}
+
+// String describes the client without its token.
+func (c *Client) String() string { return "benji.Client(" + c.baseURL + ")" }
+
+// GoString is String, so that %#v does not print the token either.
+func (c *Client) GoString() string { return c.String() }
+
+func (c *Client) authorize(_ context.Context, req *http.Request) error {
+	req.Header.Set("Authorization", "Bearer "+string(c.token))
+	req.Header.Set("User-Agent", c.userAgent)
+	req.Header.Set("Accept", "application/json")
+	return nil
+}
+
+// Token is a created Connect token and what came with it.
+type Token struct {
+	// Value initialises the Benji Connect SDK.
+	Value string
+	// StatusCode is the HTTP status of the answer (200).
+	StatusCode int
+	// RequestID is the answer's X-Request-Id, when it had one.
+	RequestID string
+	// Attempts counts the requests sent, retries included.
+	Attempts int
+}
+
+// CreateToken creates a token that initialises the Benji Connect SDK for the
+// flow req describes. Failed attempts are retried by the client's
+// RetryPolicy; creating a token twice is harmless (an unused token simply
+// expires), which is why this POST is retried.
+//
+// A failure is an *APIError when Benji answered, a *ValidationError when the
+// client's own validation (WithValidation) refused req, and otherwise a
+// transport error, for which errors.Is(err, context.DeadlineExceeded) and
+// errors.Is(err, context.Canceled) work as usual.
+func (c *Client) CreateToken(ctx context.Context, req Request) (*Token, error) {
+	body, err := json.Marshal(req.wire())
+	if err != nil {
+		return nil, fmt.Errorf("benji: create token: encode request: %w", err)
+	}
+	if c.validate {
+		if err := validate(body); err != nil {
+			return nil, err
+		}
+	}
+	for attempt := 1; ; attempt++ {
+		tok, retryAfter, err := c.attempt(ctx, body)
+		if err == nil {
+			tok.Attempts = attempt
+			return tok, nil
+		}
+		if attempt >= c.retry.attempts() || !retryable(ctx, err) {
+			return nil, c.finalError(err, attempt)
+		}
+		wait := c.retry.backoff(attempt, retryAfter)
+		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
+			// Waiting would outlast the caller's deadline: stop now.
+			return nil, c.finalError(err, attempt)
+		}
+		c.log.LogAttrs(ctx, slog.LevelInfo, "benji: retrying create token",
+			slog.Int("attempt", attempt), slog.Duration("wait", wait), slog.String("reason", reason(err)))
+		if werr := c.wait(ctx, wait); werr != nil {
+			return nil, c.finalError(errors.Join(err, werr), attempt)
+		}
+	}
+}
+
+func (c *Client) finalError(err error, attempts int) error {
+	var apiErr *APIError
+	if errors.As(err, &apiErr) {
+		apiErr.Attempts = attempts
+		return apiErr
+	}
+	return fmt.Errorf("benji: create token (attempt %d): %w", attempts, err)
+}
+
+// attempt sends one request. It returns the token, or an error together with
+// the wait the server asked for (zero when it did not).
+func (c *Client) attempt(ctx context.Context, body []byte) (*Token, time.Duration, error) {
+	actx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	resp, err := c.api.CreateTokenWithBody(actx, "application/json", bytes.NewReader(body))
+	if err != nil {
+		return nil, 0, unwrapURLError(err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
+	if err != nil {
+		return nil, 0, fmt.Errorf("read %d answer: %w", resp.StatusCode, err)
+	}
+	requestID := resp.Header.Get(RequestIDHeader)
+	if resp.StatusCode == http.StatusOK {
+		var ok gen.TokenCreated
+		if err := json.Unmarshal(raw, &ok); err != nil || ok.Code != gen.Ok || ok.Data.Token.String() == "00000000-0000-0000-0000-000000000000" {
+			return nil, 0, newAPIError(resp, raw, requestID, fmt.Sprintf("the 200 answer holds no token: %.200q", raw))
+		}
+		return &Token{Value: ok.Data.Token.String(), StatusCode: resp.StatusCode, RequestID: requestID}, 0, nil
+	}
+	apiErr := newAPIError(resp, raw, requestID, "")
+	return nil, apiErr.RetryAfter, apiErr
+}
+
+// unwrapURLError drops net/http's *url.Error layer, whose text repeats the
+// method and URL, and keeps what failed.
+func unwrapURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return fmt.Errorf("POST %s: %w", ue.URL, ue.Err)
+	}
+	return err
+}
+
+func reason(err error) string {
+	var apiErr *APIError
+	if errors.As(err, &apiErr) {
+		return http.StatusText(apiErr.StatusCode)
+	}
+	return err.Error()
+}
+
+// validate checks an encoded request against the contract.
+func validate(body []byte) error {
+	c, err := contract.Load()
+	if err != nil {
+		return fmt.Errorf("benji: create token: load contract: %w", err)
+	}
+	var value any
+	if err := json.Unmarshal(body, &value); err != nil {
+		return fmt.Errorf("benji: create token: %w", err)
+	}
+	violations := c.ValidateBody(value)
+	if len(violations) == 0 {
+		return nil
+	}
+	fields := make([]FieldError, len(violations))
+	for i, v := range violations {
+		fields[i] = FieldError(v)
+	}
+	return &ValidationError{Fields: fields}
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// secret holds the partner access token; every way of printing it hides it.
+type secret string
+
+func (secret) String() string               { return "[REDACTED]" }
+func (secret) GoString() string             { return "[REDACTED]" }
+func (secret) LogValue() slog.Value         { return slog.StringValue("[REDACTED]") }
+func (secret) MarshalText() ([]byte, error) { return []byte("[REDACTED]"), nil }

@@ -1,0 +1,78 @@
+package client_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"time"
+
+	"github.com/benjiconnect/benji/client"
+	"github.com/benjiconnect/benji/mockserver"
+)
+
+// The quick start: build a client once, then create a token per flow. Here
+// it talks to an in-process benji-mock; in production leave WithBaseURL out
+// to reach StagingURL.
+func Example() {
+	mock, _ := mockserver.StartTestServer(mockserver.Options{})
+	defer mock.Close()
+
+	c, err := client.New("partner-access-token", client.WithBaseURL(mock.URL))
+	if err != nil {
+		log.Fatal(err)
+	}
+	tok, err := c.CreateToken(context.Background(), client.Request{
+		Mode:          client.Transfer,
+		DisplayName:   "Reward Cookies",
+		PartnershipID: "49",
+		Actions:       []client.Action{{Mode: client.Transfer, Amount: 1000, AllowsEditing: true}},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("token issued:", len(tok.Value) == 36)
+	// Output: token issued: true
+}
+
+// Errors that Benji answers are *APIError values; the helpers cover the
+// cases callers branch on.
+func ExampleAPIError() {
+	mock, _ := mockserver.StartTestServer(mockserver.Options{})
+	defer mock.Close()
+	c, _ := client.New("partner-access-token", client.WithBaseURL(mock.URL))
+
+	_, err := c.CreateToken(context.Background(), client.Request{Mode: 2, DisplayName: "Reward Cookies"})
+	var apiErr *client.APIError
+	switch {
+	case client.IsUnauthorized(err):
+		fmt.Println("renew the partner access token")
+	case errors.As(err, &apiErr) && apiErr.StatusCode == 400:
+		fmt.Println(apiErr.Code)
+		for _, f := range apiErr.Fields {
+			fmt.Println(f.Field, "-", f.Message)
+		}
+	}
+	// Output:
+	// invalid_request
+	// /mode - must be 1 (Connect), 3 (Transfer) or 4 (Redeem), got 2
+}
+
+// Rate limits, gateway errors and lost connections are retried: here the
+// mock answers 429 twice and the third attempt gets the token.
+func ExampleRetryPolicy() {
+	mock, _ := mockserver.StartTestServer(mockserver.Options{})
+	defer mock.Close()
+	mock.QueueFault(mockserver.Fault{Status: 429, Times: 2})
+
+	c, _ := client.New("partner-access-token",
+		client.WithBaseURL(mock.URL),
+		client.WithRetryPolicy(client.RetryPolicy{MaxAttempts: 4, BaseDelay: 50 * time.Millisecond, MaxDelay: 100 * time.Millisecond}),
+	)
+	tok, err := c.CreateToken(context.Background(), client.Request{Mode: client.Connect, DisplayName: "Reward Cookies"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("attempts:", tok.Attempts)
+	// Output: attempts: 3
+}

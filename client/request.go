@@ -1,0 +1,79 @@
+package client
+
+import (
+	"strconv"
+
+	"github.com/benjiconnect/benji/gen"
+)
+
+// Mode is the connection mode of a Connect flow, and the kind of an Action.
+type Mode int32
+
+// The modes the reference documents. An Action takes Transfer or Redeem.
+const (
+	Connect  Mode = 1
+	Transfer Mode = 3
+	Redeem   Mode = 4
+)
+
+// String names the mode: "Connect", "Transfer", "Redeem", or "Mode(n)".
+func (m Mode) String() string {
+	switch m {
+	case Connect:
+		return "Connect"
+	case Transfer:
+		return "Transfer"
+	case Redeem:
+		return "Redeem"
+	}
+	return "Mode(" + strconv.Itoa(int(m)) + ")"
+}
+
+// Request describes the Connect flow a token opens.
+type Request struct {
+	// Mode is required: Connect, Transfer or Redeem.
+	Mode Mode
+	// DisplayName is the partnership name shown in the Connect UI. The
+	// reference marks it required; it is always sent.
+	DisplayName string
+	// PartnershipID is the partnership on the Benji platform; empty is not
+	// sent. (The API also takes a number; the client sends a string.)
+	PartnershipID string
+	// UserExternalID is the partner's own id for the user; when set, the flow
+	// skips the partner-side user authorization. Empty is not sent.
+	UserExternalID string
+	// Actions are the transfers or redemptions the flow offers.
+	Actions []Action
+}
+
+// Action is one transfer or redemption offered in the flow.
+type Action struct {
+	// Mode is Transfer or Redeem.
+	Mode Mode
+	// Amount is the number of points.
+	Amount int64
+	// AllowsEditing lets the user change the amount in the Connect UI.
+	AllowsEditing bool
+}
+
+// wire converts the request to the contract's generated type.
+func (r Request) wire() gen.TokenRequest {
+	w := gen.TokenRequest{Mode: gen.Mode(r.Mode), DisplayName: r.DisplayName}
+	if r.PartnershipID != "" {
+		var id gen.PartnershipID
+		_ = id.FromPartnershipID0(r.PartnershipID) // cannot fail for a string
+		w.PartnershipId = &id
+	}
+	if r.UserExternalID != "" {
+		w.UserExternalId = &r.UserExternalID
+	}
+	if len(r.Actions) > 0 {
+		actions := make([]gen.Action, len(r.Actions))
+		for i, a := range r.Actions {
+			editing := a.AllowsEditing
+			actions[i] = gen.Action{Mode: gen.ActionMode(a.Mode), Amount: a.Amount, AllowsEditing: &editing}
+		}
+		w.CustomAttributes = &gen.CustomAttributes{Actions: &actions}
+	}
+	return w
+}

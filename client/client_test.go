@@ -290,7 +290,9 @@ func TestNewRefusesBadConfiguration(t *testing.T) {
 		"relative base URL": func() (*client.Client, error) { return client.New("t", client.WithBaseURL("localhost:4010")) },
 		"zero timeout":      func() (*client.Client, error) { return client.New("t", client.WithTimeout(0)) },
 		"nil HTTP client":   func() (*client.Client, error) { return client.New("t", client.WithHTTPClient(nil)) },
-		"negative retries":  func() (*client.Client, error) { return client.New("t", client.WithRetryPolicy(client.RetryPolicy{MaxAttempts: -1})) },
+		"negative retries": func() (*client.Client, error) {
+			return client.New("t", client.WithRetryPolicy(client.RetryPolicy{MaxAttempts: -1}))
+		},
 	} {
 		if _, err := build(); err == nil {
 			t.Errorf("%s: accepted", name)

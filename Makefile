@@ -4,7 +4,7 @@ ADDR    ?= 127.0.0.1:4010
 FUZZTIME ?= 5m
 
 .DEFAULT_GOAL := help
-.PHONY: help generate check-generate validate-spec vet test race fuzz fuzz-short build run ci
+.PHONY: help generate check-generate validate-spec vet test race fuzz fuzz-short build run ci e2e-compose
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -41,5 +41,8 @@ build: ## Build bin/benji-mock
 
 run: ## Run the mock on $(ADDR)
 	$(GO) run ./cmd/benji-mock --addr $(ADDR)
+
+e2e-compose: ## Build the image, run compose.yaml with a real Docker engine, check it end to end (root; installs docker)
+	bash scripts/e2e-compose.sh
 
 ci: check-generate validate-spec vet race fuzz-short ## Everything CI runs

@@ -1,0 +1,31 @@
+# benji-mock as a container: a static binary on an empty image.
+#
+#   docker build -t benji-mock .
+#   docker run --rm -p 4010:4010 benji-mock
+#
+# GO_IMAGE picks the builder. Where no registry is reachable, build a local Go
+# image and pass it (scripts/e2e-compose.sh shows how).
+ARG GO_IMAGE=golang:1.26
+
+FROM ${GO_IMAGE} AS build
+ARG GOPROXY=https://proxy.golang.org,direct
+ARG GOFLAGS=
+ENV CGO_ENABLED=0 GOPROXY=${GOPROXY} GOFLAGS=${GOFLAGS}
+WORKDIR /src
+COPY go.mod go.sum ./
+RUN go mod download
+COPY . .
+RUN go build -trimpath -ldflags="-s -w" -o /out/benji-mock ./cmd/benji-mock
+
+FROM scratch
+ARG VERSION=dev
+LABEL org.opencontainers.image.title="benji-mock" \
+      org.opencontainers.image.description="Contract-validated fake of the Benji Connect token API" \
+      org.opencontainers.image.source="https://github.com/benjiconnect/benji" \
+      org.opencontainers.image.version="${VERSION}"
+COPY --from=build /out/benji-mock /benji-mock
+USER 65532:65532
+ENV BENJI_MOCK_ADDR=0.0.0.0:4010
+EXPOSE 4010
+HEALTHCHECK --interval=5s --timeout=3s --start-period=1s --retries=3 CMD ["/benji-mock", "healthcheck"]
+ENTRYPOINT ["/benji-mock"]

@@ -1,0 +1,207 @@
+// Command sidebyside is `make bench`: it builds benji-mock (default
+// configuration: request and response validation, journal and logging on)
+// and the bare reference server, starts both on loopback, loads them
+// alternately with wrk (a separate process) in several rounds at fixed
+// concurrency with the same valid Transfer body, and prints throughput,
+// latency percentiles, errors and the mock/reference ratio. It also reports
+// the mock's time to a healthy /healthz and its resident memory after the
+// load.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+type result struct {
+	Requests   int64 `json:"requests"`
+	DurationUS int64 `json:"duration_us"`
+	P50US      int64 `json:"p50_us"`
+	P99US      int64 `json:"p99_us"`
+	P999US     int64 `json:"p999_us"`
+	Errors     int64 `json:"errors"`
+	Non2xx     int64 `json:"non2xx"`
+}
+
+func (r result) rps() float64 { return float64(r.Requests) / (float64(r.DurationUS) / 1e6) }
+
+type server struct {
+	name string
+	addr string
+	cmd  *exec.Cmd
+	runs []result
+}
+
+func main() {
+	rounds := flag.Int("rounds", 5, "rounds; each loads both servers once")
+	duration := flag.Duration("duration", 5*time.Second, "length of each load")
+	connections := flag.Int("connections", 32, "concurrent connections")
+	threads := flag.Int("threads", 1, "wrk threads")
+	flag.Parse()
+	if err := run(*rounds, *duration, *connections, *threads); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(rounds int, duration time.Duration, connections, threads int) error {
+	if _, err := exec.LookPath("wrk"); err != nil {
+		return errors.New("wrk is not installed (apt-get install wrk)")
+	}
+	dir, err := os.MkdirTemp("", "benji-bench")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	for _, b := range [][2]string{{"benji-mock", "./cmd/benji-mock"}, {"reference", "./bench/reference"}} {
+		out, err := exec.Command("go", "build", "-o", filepath.Join(dir, b[0]), b[1]).CombinedOutput()
+		if err != nil {
+			return fmt.Errorf("build %s: %v\n%s", b[1], err, out)
+		}
+	}
+	script, err := filepath.Abs("bench/sidebyside/report.lua")
+	if err != nil {
+		return err
+	}
+
+	mock := &server{name: "benji-mock", addr: "127.0.0.1:4020"}
+	ref := &server{name: "reference", addr: "127.0.0.1:4021"}
+	logFile, err := os.Create(filepath.Join(dir, "mock.log"))
+	if err != nil {
+		return err
+	}
+	defer logFile.Close()
+	mock.cmd = exec.Command(filepath.Join(dir, "benji-mock"), "--addr", mock.addr)
+	mock.cmd.Stderr = logFile // the default text log, one line a request, kept on
+	ref.cmd = exec.Command(filepath.Join(dir, "reference"), "--addr", ref.addr)
+	var startup time.Duration
+	for _, s := range []*server{mock, ref} {
+		start := time.Now()
+		if err := s.cmd.Start(); err != nil {
+			return fmt.Errorf("start %s: %w", s.name, err)
+		}
+		defer s.cmd.Process.Kill()
+		if err := waitHealthy(s.addr); err != nil {
+			return fmt.Errorf("%s: %w", s.name, err)
+		}
+		if s == mock {
+			startup = time.Since(start)
+		}
+	}
+
+	fmt.Printf("machine: %d cores; wrk -t%d -c%d, %d rounds of %s per server, alternating\n",
+		runtime.NumCPU(), threads, connections, rounds, duration)
+	for _, s := range []*server{mock, ref} { // warm-up, not counted
+		if _, err := load(s.addr, script, time.Second, connections, threads); err != nil {
+			return err
+		}
+	}
+	for i := range rounds {
+		order := []*server{mock, ref}
+		if i%2 == 1 {
+			order = []*server{ref, mock}
+		}
+		for _, s := range order {
+			r, err := load(s.addr, script, duration, connections, threads)
+			if err != nil {
+				return err
+			}
+			s.runs = append(s.runs, r)
+		}
+		fmt.Printf("round %d: mock %8.0f req/s  reference %8.0f req/s  ratio %.2f\n",
+			i+1, mock.runs[i].rps(), ref.runs[i].rps(), mock.runs[i].rps()/ref.runs[i].rps())
+	}
+
+	fmt.Printf("\n%-11s %10s %9s %9s %9s %8s %8s\n", "server", "req/s", "p50", "p99", "p99.9", "errors", "non-2xx")
+	for _, s := range []*server{mock, ref} {
+		m := median(s.runs)
+		fmt.Printf("%-11s %10.0f %9s %9s %9s %8d %8d\n", s.name, m.rps(), us(m.P50US), us(m.P99US), us(m.P999US), sum(s.runs, func(r result) int64 { return r.Errors }), sum(s.runs, func(r result) int64 { return r.Non2xx }))
+	}
+	ratio := median(mock.runs).rps() / median(ref.runs).rps()
+	verdict := "met"
+	if ratio < 0.8 {
+		verdict = "NOT met"
+	}
+	fmt.Printf("\nratio mock/reference (median req/s): %.2f  (target 0.80: %s)\n", ratio, verdict)
+	served := sum(mock.runs, func(r result) int64 { return r.Requests })
+	fmt.Printf("mock startup to healthy /healthz: %s\n", startup.Round(time.Millisecond))
+	fmt.Printf("mock resident memory after %d requests: %s\n", served, rss(mock.cmd.Process.Pid))
+	return nil
+}
+
+func waitHealthy(addr string) error {
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get("http://" + addr + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return nil
+			}
+		}
+		time.Sleep(time.Millisecond)
+	}
+	return errors.New("not healthy within 10s")
+}
+
+func load(addr, script string, d time.Duration, connections, threads int) (result, error) {
+	cmd := exec.Command("wrk", "-t"+strconv.Itoa(threads), "-c"+strconv.Itoa(connections),
+		"-d"+strconv.Itoa(int(d.Seconds()))+"s", "-s", script, "http://"+addr+"/verify/token/create")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return result{}, fmt.Errorf("wrk: %v\n%s", err, out)
+	}
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		if line, ok := strings.CutPrefix(sc.Text(), "RESULT "); ok {
+			var r result
+			if err := json.Unmarshal([]byte(line), &r); err != nil {
+				return result{}, fmt.Errorf("wrk result %q: %w", line, err)
+			}
+			return r, nil
+		}
+	}
+	return result{}, fmt.Errorf("wrk printed no result:\n%s", out)
+}
+
+// median returns the run with the median throughput.
+func median(runs []result) result {
+	sorted := slices.Clone(runs)
+	slices.SortFunc(sorted, func(a, b result) int { return int(a.rps() - b.rps()) })
+	return sorted[len(sorted)/2]
+}
+
+func sum(runs []result, f func(result) int64) (n int64) {
+	for _, r := range runs {
+		n += f(r)
+	}
+	return n
+}
+
+func us(v int64) string { return (time.Duration(v) * time.Microsecond).String() }
+
+func rss(pid int) string {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return "unknown"
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "unknown"
+}

@@ -119,6 +119,12 @@ func (s *Server) validateRequest(next echo.HandlerFunc) echo.HandlerFunc {
 			return s.writeError(c, http.StatusBadRequest, "invalid_request", "The request body is required.",
 				[]gen.FieldError{{Field: "", Message: "is required"}})
 		}
+		if s.cat.contract.QuickValidBody(body) {
+			// Shown valid without decoding; the typed value is decoded
+			// only if something asks for it (a fault's match, the journal).
+			x.valid = true
+			return next(c)
+		}
 		var value any
 		if err := json.Unmarshal(body, &value); err != nil {
 			return s.writeError(c, http.StatusBadRequest, "malformed_json", "The request body is not valid JSON: "+jsonProblem(err)+".", nil)
@@ -135,7 +141,7 @@ func (s *Server) validateRequest(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 			return s.writeError(c, http.StatusBadRequest, "invalid_request", msg+".", fields)
 		}
-		x.request = decodeValid(body, value)
+		x.valid = true
 		return next(c)
 	}
 }
@@ -147,12 +153,16 @@ func (s *Server) tooLarge(c echo.Context) error {
 
 // decodeValid decodes a body that the schema accepted into the generated
 // type. The schema admits integers that encoding/json will not put in an
-// int64 directly (1e3), so a failed decode retries through the generic value,
+// int64 directly (1e3), so a failed decode retries through a generic value,
 // which re-encodes them plainly.
-func decodeValid(body []byte, value any) *gen.TokenRequest {
+func decodeValid(body []byte) *gen.TokenRequest {
 	var r gen.TokenRequest
 	if json.Unmarshal(body, &r) == nil {
 		return &r
+	}
+	var value any
+	if json.Unmarshal(body, &value) != nil {
+		return nil
 	}
 	plain, err := json.Marshal(value)
 	if err != nil {
@@ -185,6 +195,13 @@ func sentence(s string) string {
 	return strings.ToUpper(s[:1]) + s[1:] + "."
 }
 
+// The success answer around its token: gen.TokenCreated, encoded by hand on
+// the hot path (response validation still checks every answer).
+const (
+	tokenPrefix = `{"code":"ok","data":{"token":"`
+	tokenSuffix = `"}}`
+)
+
 // api implements the generated server interface.
 type api struct{ s *Server }
 
@@ -193,7 +210,7 @@ type api struct{ s *Server }
 func (a *api) CreateToken(c echo.Context) error {
 	s := a.s
 	x := exchangeOf(c)
-	if f, ok := s.faults.take(x.request); ok {
+	if f, ok := s.faults.take(x.typed); ok {
 		x.injected = f.describe()
 		sleep(c.Request().Context(), f.Delay)
 		if f.Drop {
@@ -227,7 +244,9 @@ func (a *api) CreateToken(c echo.Context) error {
 		return fmt.Errorf("new token: %w", err)
 	}
 	x.token = id.String()
-	return writeJSON(c, http.StatusOK, gen.TokenCreated{Code: gen.Ok, Data: gen.TokenData{Token: id}})
+	body := make([]byte, 0, len(tokenPrefix)+len(x.token)+len(tokenSuffix))
+	body = append(append(append(body, tokenPrefix...), x.token...), tokenSuffix...)
+	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, body)
 }
 
 func (s *Server) writeCanned(c echo.Context, r *cannedResponse) error {

@@ -152,13 +152,15 @@ func (q *faultQueue) push(f Fault) {
 	q.faults = append(q.faults, f)
 }
 
-// take returns the first fault matching r and uses one of its times up.
-func (q *faultQueue) take(r *gen.TokenRequest) (Fault, bool) {
+// take returns the first fault matching the request and uses one of its
+// times up. request decodes the body; it is called only for a fault with a
+// match.
+func (q *faultQueue) take(request func() *gen.TokenRequest) (Fault, bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	for i := range q.faults {
 		f := &q.faults[i]
-		if !f.Match.matches(r) {
+		if f.Match != (Match{}) && !f.Match.matches(request()) {
 			continue
 		}
 		taken := *f

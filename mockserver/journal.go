@@ -39,6 +39,18 @@ type Entry struct {
 	Token string `json:"token,omitempty"`
 	// Injected says which queued fault or Prefer preference shaped the answer.
 	Injected string `json:"injected,omitempty"`
+
+	// decode says Request is still to be decoded from Body: the hot path
+	// leaves that to whoever reads the journal.
+	decode bool
+}
+
+// decoded returns e with Request filled in.
+func (e Entry) decoded() Entry {
+	if e.decode {
+		e.Request, e.decode = decodeValid([]byte(e.Body)), false
+	}
+	return e
 }
 
 // Filter selects journal entries; zero fields match everything.
@@ -95,16 +107,20 @@ func (j *journal) add(e Entry) {
 	j.next = (j.next + 1) % len(j.entries)
 }
 
-// list returns the matching entries, newest first.
+// list returns the matching entries, newest first. Bodies are decoded
+// outside the lock, so that readers do not hold up requests.
 func (j *journal) list(f Filter) []Entry {
 	j.mu.Lock()
-	defer j.mu.Unlock()
-	out := []Entry{}
+	all := make([]Entry, len(j.entries))
 	n := len(j.entries)
 	for i := 1; i <= n; i++ {
-		e := &j.entries[(j.next-i+n)%n]
-		if f.matches(e) {
-			out = append(out, *e)
+		all[i-1] = j.entries[(j.next-i+n)%n]
+	}
+	j.mu.Unlock()
+	out := []Entry{}
+	for _, e := range all {
+		if e = e.decoded(); f.matches(&e) {
+			out = append(out, e)
 			if f.Limit > 0 && len(out) == f.Limit {
 				break
 			}
@@ -119,7 +135,7 @@ func (j *journal) byToken(token string) (Entry, bool) {
 	defer j.mu.Unlock()
 	for i := range j.entries {
 		if j.entries[i].Token == token {
-			return j.entries[i], true
+			return j.entries[i].decoded(), true
 		}
 	}
 	return Entry{}, false

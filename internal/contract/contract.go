@@ -10,6 +10,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
+	"regexp"
+	"strconv"
 	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -45,6 +47,12 @@ type Contract struct {
 	Methods []string
 
 	schemaOptions []openapi3.SchemaValidationOption
+	// quickBody is the request body schema compiled for the quick check;
+	// nil when it uses what the quick check does not implement.
+	quickBody *quickSchema
+	// quickResponses holds, for each documented status that declares no
+	// headers, its media types' compiled schemas.
+	quickResponses map[int]map[*openapi3.MediaType]*quickSchema
 }
 
 // load parses the embedded contract on first use. The result is immutable, so
@@ -67,8 +75,12 @@ func Parse(data []byte) (*Contract, error) {
 		return nil, fmt.Errorf("load contract: %w", err)
 	}
 	// kin-openapi knows no uuid format unless told; RFC 9562 admits the
-	// version-1 tokens the reference shows.
-	doc.SetStringFormatValidator("uuid", openapi3.NewRegexpFormatValidator(openapi3.FormatOfStringForUUIDOfRFC9562))
+	// version-1 tokens the reference shows. The quick check uses the same
+	// expression.
+	formats := map[string]*regexp.Regexp{"uuid": regexp.MustCompile(openapi3.FormatOfStringForUUIDOfRFC9562)}
+	for name, re := range formats {
+		doc.SetStringFormatValidator(name, openapi3.NewRegexpFormatValidator(re.String()))
+	}
 	if err := doc.Validate(context.Background(), openapi3.EnableExamplesValidation()); err != nil {
 		return nil, fmt.Errorf("validate contract: %w", err)
 	}
@@ -104,6 +116,23 @@ func Parse(data []byte) (*Contract, error) {
 	for method := range path.Operations() {
 		c.Methods = append(c.Methods, method)
 	}
+	c.quickBody = compileQuick(c.BodySchema, formats)
+	c.quickResponses = map[int]map[*openapi3.MediaType]*quickSchema{}
+	for code, ref := range op.Responses.Map() {
+		status, err := strconv.Atoi(code)
+		if err != nil || ref.Value == nil || len(ref.Value.Headers) > 0 {
+			continue
+		}
+		media := map[*openapi3.MediaType]*quickSchema{}
+		for _, m := range ref.Value.Content {
+			if m.Schema != nil {
+				if q := compileQuick(m.Schema.Value, formats); q != nil {
+					media[m] = q
+				}
+			}
+		}
+		c.quickResponses[status] = media
+	}
 	return c, nil
 }
 
@@ -130,6 +159,26 @@ func (c *Contract) ValidateBody(value any) []FieldError {
 		return FieldErrors(err)
 	}
 	return nil
+}
+
+// QuickValidBody reports whether body is shown valid against the createToken
+// request body schema by the quick check, without decoding it. False means
+// "not shown": decode the body and call ValidateBody for the answer.
+func (c *Contract) QuickValidBody(body []byte) bool {
+	return c.quickBody != nil && c.quickBody.quickValid(body)
+}
+
+// QuickValidResponse reports whether an answer with this status, Content-Type
+// and body is shown to match the contract by the quick check. False means
+// "not shown": ask openapi3filter.ValidateResponse.
+func (c *Contract) QuickValidResponse(status int, contentType string, body []byte) bool {
+	media, ok := c.quickResponses[status]
+	if !ok || contentType == "" {
+		return false
+	}
+	m := c.Operation.Responses.Status(status).Value.Content.Get(contentType)
+	q := media[m]
+	return q != nil && q.quickValid(body)
 }
 
 // AcceptsMediaType reports whether the createToken request body may be sent

@@ -1,0 +1,777 @@
+package contract
+
+import (
+	"math"
+	"regexp"
+	"strconv"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// This file holds the quick check: the contract's schemas compiled, once, into
+// a validator that walks raw JSON bytes without decoding them. It exists for
+// speed (decoding into maps and walking them with kin-openapi costs more than
+// the rest of a request), and it only ever says "shown valid": a body it
+// cannot show valid goes to kin-openapi, which gives the final answer and the
+// messages. So every check still runs on every request, and the quick check
+// can never let through what kin-openapi would refuse:
+//
+//   - A keyword it does not implement makes the whole schema uncompiled, and
+//     every body goes to kin-openapi.
+//   - Inside a value it answers good, bad or unsure. "Bad" is given only where
+//     kin-openapi is sure to refuse too (it matters inside oneOf, which counts
+//     matches); anything it is not sure of (escaped strings whose content
+//     matters, duplicate keys, null, numbers out of a format's range, syntax
+//     errors) is "unsure".
+//
+// FuzzQuickCheckAgreesWithKin holds it to that.
+
+type verdict uint8
+
+const (
+	good verdict = iota
+	bad
+	unsure
+)
+
+type kind uint8
+
+const (
+	kindAny kind = iota
+	kindObject
+	kindArray
+	kindString
+	kindInteger
+	kindNumber
+	kindBoolean
+)
+
+// quickSchema is one compiled schema.
+type quickSchema struct {
+	kind kind
+
+	// objects
+	props    map[string]*quickProp
+	required uint64 // bits of props that are required
+
+	// arrays
+	items *quickSchema
+
+	// strings
+	nonEmpty bool           // minLength 1
+	pattern  *regexp.Regexp // pattern or a regexp format, on plain ASCII content
+
+	// integers and numbers
+	min, max       float64
+	hasMin, hasMax bool
+	exclMin        bool
+	exclMax        bool
+	intMin, intMax float64 // a format's range: outside it is unsure
+	hasIntRange    bool
+
+	enumNums []float64
+	enumStrs []string
+
+	oneOf []*quickSchema
+}
+
+type quickProp struct {
+	bit    uint64
+	schema *quickSchema
+}
+
+// compileQuick compiles s, or returns nil when s uses anything the quick
+// check does not implement. formats maps string formats to the regexp that
+// the document's format validator uses.
+func compileQuick(s *openapi3.Schema, formats map[string]*regexp.Regexp) *quickSchema {
+	return compileQuickAt(s, formats, nil)
+}
+
+func compileQuickAt(s *openapi3.Schema, formats map[string]*regexp.Regexp, path []*openapi3.Schema) *quickSchema {
+	if s == nil || len(path) > 32 {
+		return nil
+	}
+	for _, p := range path {
+		if p == s {
+			return nil // recursive schema
+		}
+	}
+	path = append(path, s)
+	if s.Not != nil || len(s.AllOf) > 0 || len(s.AnyOf) > 0 || s.Discriminator != nil ||
+		s.Always != nil || s.Nullable || s.ReadOnly || s.WriteOnly ||
+		s.UniqueItems || s.MinItems != 0 || s.MaxItems != nil || s.MultipleOf != nil ||
+		s.MinProps != 0 || s.MaxProps != nil || s.MaxLength != nil || s.MinLength > 1 ||
+		s.AdditionalProperties.Has != nil || s.AdditionalProperties.Schema != nil ||
+		s.ExclusiveMin.Value != nil || s.ExclusiveMax.Value != nil ||
+		len(s.PatternProperties) > 0 || s.Const != nil || s.If != nil || s.PrefixItems != nil ||
+		s.Contains != nil || s.PropertyNames != nil || s.DependentRequired != nil ||
+		s.UnevaluatedProperties.Has != nil || s.UnevaluatedProperties.Schema != nil {
+		return nil
+	}
+	q := &quickSchema{}
+	if s.Type != nil {
+		switch {
+		case len(*s.Type) == 0:
+		case len(*s.Type) > 1:
+			return nil
+		default:
+			switch (*s.Type)[0] {
+			case openapi3.TypeObject:
+				q.kind = kindObject
+			case openapi3.TypeArray:
+				q.kind = kindArray
+			case openapi3.TypeString:
+				q.kind = kindString
+			case openapi3.TypeInteger:
+				q.kind = kindInteger
+			case openapi3.TypeNumber:
+				q.kind = kindNumber
+			case openapi3.TypeBoolean:
+				q.kind = kindBoolean
+			default:
+				return nil
+			}
+		}
+	}
+	if q.kind == kindAny && (len(s.Properties) > 0 || len(s.Required) > 0 || s.Items != nil ||
+		s.MinLength != 0 || s.Pattern != "" || s.Format != "" || s.Min != nil || s.Max != nil) {
+		return nil // keywords that apply by the value's type: keep it simple
+	}
+
+	if s.Min != nil {
+		q.min, q.hasMin = *s.Min, true
+		q.exclMin = s.ExclusiveMin.Bool != nil && *s.ExclusiveMin.Bool
+	}
+	if s.Max != nil {
+		q.max, q.hasMax = *s.Max, true
+		q.exclMax = s.ExclusiveMax.Bool != nil && *s.ExclusiveMax.Bool
+	}
+	if (q.hasMin || q.hasMax) && q.kind != kindInteger && q.kind != kindNumber {
+		return nil
+	}
+	if s.MinLength == 1 {
+		if q.kind != kindString {
+			return nil
+		}
+		q.nonEmpty = true
+	}
+
+	switch s.Format {
+	case "":
+	case "int32", "int64":
+		if q.kind != kindInteger {
+			return nil
+		}
+		q.hasIntRange = true
+		if s.Format == "int32" {
+			q.intMin, q.intMax = math.MinInt32, math.MaxInt32
+		} else {
+			// float64 bounds that every int64 lies within.
+			q.intMin, q.intMax = -(1 << 63), (1<<63)-1024
+		}
+	default:
+		re, ok := formats[s.Format]
+		if !ok || q.kind != kindString || s.Pattern != "" {
+			return nil
+		}
+		q.pattern = re
+	}
+	if s.Pattern != "" {
+		if q.kind != kindString {
+			return nil
+		}
+		re, err := regexp.Compile(s.Pattern)
+		if err != nil {
+			return nil
+		}
+		q.pattern = re
+	}
+
+	for _, v := range s.Enum {
+		switch v := v.(type) {
+		case string:
+			q.enumStrs = append(q.enumStrs, v)
+		case float64:
+			q.enumNums = append(q.enumNums, v)
+		case int:
+			q.enumNums = append(q.enumNums, float64(v))
+		case int64:
+			q.enumNums = append(q.enumNums, float64(v))
+		default:
+			return nil
+		}
+	}
+
+	if q.kind == kindObject {
+		if len(s.Properties) > 64 {
+			return nil
+		}
+		q.props = make(map[string]*quickProp, len(s.Properties))
+		bit := uint64(1)
+		for name, ref := range s.Properties {
+			if ref == nil || ref.Value == nil {
+				return nil
+			}
+			child := compileQuickAt(ref.Value, formats, path)
+			if child == nil {
+				return nil
+			}
+			q.props[name] = &quickProp{bit: bit, schema: child}
+			bit <<= 1
+		}
+		for _, name := range s.Required {
+			p, ok := q.props[name]
+			if !ok {
+				return nil // required but not described: leave it to kin-openapi
+			}
+			q.required |= p.bit
+		}
+	} else if len(s.Properties) > 0 || len(s.Required) > 0 {
+		return nil
+	}
+	if s.Items != nil {
+		if q.kind != kindArray || s.Items.Value == nil {
+			return nil
+		}
+		if q.items = compileQuickAt(s.Items.Value, formats, path); q.items == nil {
+			return nil
+		}
+	}
+	for _, ref := range s.OneOf {
+		if ref == nil || ref.Value == nil {
+			return nil
+		}
+		alt := compileQuickAt(ref.Value, formats, path)
+		if alt == nil {
+			return nil
+		}
+		q.oneOf = append(q.oneOf, alt)
+	}
+	return q
+}
+
+// quickValid reports whether data is one JSON value that the schema accepts,
+// as far as the quick check can show. False means "go ask kin-openapi".
+func (q *quickSchema) quickValid(data []byte) bool {
+	sc := scanner{data: data}
+	sc.skipSpace()
+	if q.check(&sc) != good {
+		return false
+	}
+	sc.skipSpace()
+	return sc.err == false && sc.pos == len(sc.data)
+}
+
+// scanner walks JSON bytes. Any syntax error sets err; the verdict is then
+// unsure, and encoding/json will word the error.
+type scanner struct {
+	data  []byte
+	pos   int
+	depth int
+	err   bool
+}
+
+func (sc *scanner) skipSpace() {
+	for sc.pos < len(sc.data) {
+		switch sc.data[sc.pos] {
+		case ' ', '\t', '\n', '\r':
+			sc.pos++
+		default:
+			return
+		}
+	}
+}
+
+func (sc *scanner) peek() byte {
+	if sc.pos < len(sc.data) {
+		return sc.data[sc.pos]
+	}
+	return 0
+}
+
+// check validates the value at the scanner's position and moves past it.
+func (q *quickSchema) check(sc *scanner) verdict {
+	if len(q.oneOf) > 0 {
+		return q.checkOneOf(sc)
+	}
+	return q.checkOwn(sc)
+}
+
+func (q *quickSchema) checkOneOf(sc *scanner) verdict {
+	start, end, matches := sc.pos, -1, 0
+	for _, alt := range q.oneOf {
+		sc.pos = start
+		switch alt.check(sc) {
+		case good:
+			matches++
+			end = sc.pos
+		case unsure:
+			return unsure
+		}
+		if sc.err {
+			return unsure
+		}
+	}
+	if matches != 1 {
+		return bad
+	}
+	// The schema's own keywords apply too.
+	sc.pos = start
+	v := q.checkOwn(sc)
+	if v == good && sc.pos != end {
+		return unsure
+	}
+	return v
+}
+
+func (q *quickSchema) checkOwn(sc *scanner) verdict {
+	sc.depth++
+	defer func() { sc.depth-- }()
+	if sc.depth > 256 {
+		sc.err = true
+		return unsure
+	}
+	switch sc.peek() {
+	case '{':
+		return q.checkObject(sc)
+	case '[':
+		return q.checkArray(sc)
+	case '"':
+		return q.checkString(sc)
+	case 't', 'f':
+		if !sc.literal() {
+			return unsure
+		}
+		if len(q.enumNums)+len(q.enumStrs) > 0 {
+			return bad
+		}
+		return q.expect(kindBoolean)
+	case 'n':
+		sc.literal()
+		return unsure // null: nullable rules are kin-openapi's
+	default:
+		return q.checkNumber(sc)
+	}
+}
+
+// expect is the verdict of a type check for a value of kind k.
+func (q *quickSchema) expect(k kind) verdict {
+	switch {
+	case q.kind == kindAny || q.kind == k:
+		return good
+	case q.kind == kindNumber && k == kindInteger:
+		return good
+	}
+	return bad
+}
+
+func (sc *scanner) literal() bool {
+	for _, lit := range []string{"true", "false", "null"} {
+		if len(sc.data)-sc.pos >= len(lit) && string(sc.data[sc.pos:sc.pos+len(lit)]) == lit {
+			sc.pos += len(lit)
+			return true
+		}
+	}
+	sc.err = true
+	return false
+}
+
+func (q *quickSchema) checkObject(sc *scanner) verdict {
+	sc.pos++ // {
+	result := q.expect(kindObject)
+	var seen uint64
+	sc.skipSpace()
+	if sc.peek() == '}' {
+		sc.pos++
+	} else {
+		for {
+			sc.skipSpace()
+			key, plain, ok := sc.str()
+			if !ok {
+				return unsure
+			}
+			sc.skipSpace()
+			if sc.peek() != ':' {
+				sc.err = true
+				return unsure
+			}
+			sc.pos++
+			sc.skipSpace()
+			var child *quickSchema
+			if result != bad && q.kind == kindObject {
+				if !plain {
+					return unsure // an escaped key may name a property
+				}
+				if p, known := q.props[string(key)]; known {
+					if seen&p.bit != 0 {
+						return unsure // a duplicate: encoding/json keeps the last
+					}
+					seen |= p.bit
+					child = p.schema
+				}
+			}
+			if child != nil {
+				switch child.check(sc) {
+				case bad:
+					result = bad
+				case unsure:
+					return unsure
+				}
+			} else if !sc.skipValue() {
+				return unsure
+			}
+			sc.skipSpace()
+			if sc.peek() == ',' {
+				sc.pos++
+				continue
+			}
+			if sc.peek() == '}' {
+				sc.pos++
+				break
+			}
+			sc.err = true
+			return unsure
+		}
+	}
+	if result == good && len(q.enumNums)+len(q.enumStrs) > 0 {
+		return bad
+	}
+	if result == good && seen&q.required != q.required {
+		return bad
+	}
+	return result
+}
+
+func (q *quickSchema) checkArray(sc *scanner) verdict {
+	sc.pos++ // [
+	result := q.expect(kindArray)
+	sc.skipSpace()
+	if sc.peek() == ']' {
+		sc.pos++
+	} else {
+		for {
+			sc.skipSpace()
+			if q.items != nil && result != bad {
+				switch q.items.check(sc) {
+				case bad:
+					result = bad
+				case unsure:
+					return unsure
+				}
+			} else if !sc.skipValue() {
+				return unsure
+			}
+			sc.skipSpace()
+			if sc.peek() == ',' {
+				sc.pos++
+				continue
+			}
+			if sc.peek() == ']' {
+				sc.pos++
+				break
+			}
+			sc.err = true
+			return unsure
+		}
+	}
+	if result == good && len(q.enumNums)+len(q.enumStrs) > 0 {
+		return bad
+	}
+	return result
+}
+
+func (q *quickSchema) checkString(sc *scanner) verdict {
+	content, plain, ok := sc.str()
+	if !ok {
+		return unsure
+	}
+	if v := q.expect(kindString); v != good {
+		return v
+	}
+	if q.nonEmpty && len(content) == 0 {
+		return bad
+	}
+	if len(q.enumNums) > 0 && len(q.enumStrs) == 0 {
+		return bad
+	}
+	needsContent := len(q.enumStrs) > 0 || q.pattern != nil
+	if !needsContent {
+		return good
+	}
+	if !plain || !ascii(content) {
+		return unsure
+	}
+	if len(q.enumStrs) > 0 {
+		found := false
+		for _, e := range q.enumStrs {
+			if e == string(content) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return bad
+		}
+	}
+	if q.pattern != nil && !q.pattern.Match(content) {
+		return bad
+	}
+	return good
+}
+
+func ascii(b []byte) bool {
+	for _, c := range b {
+		if c >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// str reads a string token and returns its raw content, whether it is plain
+// (no escapes), and whether it was well formed.
+func (sc *scanner) str() (content []byte, plain, ok bool) {
+	if sc.peek() != '"' {
+		sc.err = true
+		return nil, false, false
+	}
+	sc.pos++
+	start := sc.pos
+	plain = true
+	for sc.pos < len(sc.data) {
+		c := sc.data[sc.pos]
+		switch {
+		case c == '"':
+			content = sc.data[start:sc.pos]
+			sc.pos++
+			return content, plain, true
+		case c == '\\':
+			plain = false
+			if sc.pos+1 >= len(sc.data) {
+				sc.err = true
+				return nil, false, false
+			}
+			switch sc.data[sc.pos+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				sc.pos += 2
+			case 'u':
+				if sc.pos+6 > len(sc.data) || !hex4(sc.data[sc.pos+2:sc.pos+6]) {
+					sc.err = true
+					return nil, false, false
+				}
+				sc.pos += 6
+			default:
+				sc.err = true
+				return nil, false, false
+			}
+		case c < 0x20:
+			sc.err = true
+			return nil, false, false
+		default:
+			sc.pos++
+		}
+	}
+	sc.err = true
+	return nil, false, false
+}
+
+func hex4(b []byte) bool {
+	for _, c := range b {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
+
+// number reads a number token per the JSON grammar.
+func (sc *scanner) number() (token []byte, ok bool) {
+	start := sc.pos
+	digits := func() int {
+		n := 0
+		for sc.pos < len(sc.data) && '0' <= sc.data[sc.pos] && sc.data[sc.pos] <= '9' {
+			sc.pos++
+			n++
+		}
+		return n
+	}
+	if sc.peek() == '-' {
+		sc.pos++
+	}
+	if sc.peek() == '0' {
+		sc.pos++
+	} else if digits() == 0 {
+		sc.err = true
+		return nil, false
+	}
+	if sc.peek() == '.' {
+		sc.pos++
+		if digits() == 0 {
+			sc.err = true
+			return nil, false
+		}
+	}
+	if c := sc.peek(); c == 'e' || c == 'E' {
+		sc.pos++
+		if c := sc.peek(); c == '+' || c == '-' {
+			sc.pos++
+		}
+		if digits() == 0 {
+			sc.err = true
+			return nil, false
+		}
+	}
+	return sc.data[start:sc.pos], true
+}
+
+func (q *quickSchema) checkNumber(sc *scanner) verdict {
+	token, ok := sc.number()
+	if !ok {
+		return unsure
+	}
+	v, ok := parseNumber(token)
+	if !ok {
+		return unsure // out of float64's range: encoding/json refuses it
+	}
+	isInt := v == math.Trunc(v)
+	switch q.kind {
+	case kindAny, kindNumber:
+	case kindInteger:
+		if !isInt {
+			return bad
+		}
+	default:
+		return bad
+	}
+	if len(q.enumStrs) > 0 && len(q.enumNums) == 0 {
+		return bad
+	}
+	if len(q.enumNums) > 0 {
+		found := false
+		for _, e := range q.enumNums {
+			if e == v {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return bad
+		}
+	}
+	if q.hasIntRange && (v < q.intMin || v > q.intMax) {
+		return unsure
+	}
+	if q.hasMin && (v < q.min || q.exclMin && v == q.min) {
+		return bad
+	}
+	if q.hasMax && (v > q.max || q.exclMax && v == q.max) {
+		return bad
+	}
+	return good
+}
+
+// parseNumber converts a number token as encoding/json does; short integers
+// skip strconv.
+func parseNumber(token []byte) (float64, bool) {
+	neg := len(token) > 0 && token[0] == '-'
+	digits := token
+	if neg {
+		digits = token[1:]
+	}
+	if len(digits) > 0 && len(digits) <= 15 {
+		n, plain := int64(0), true
+		for _, c := range digits {
+			if c < '0' || c > '9' {
+				plain = false
+				break
+			}
+			n = n*10 + int64(c-'0')
+		}
+		if plain {
+			if neg {
+				return -float64(n), true
+			}
+			return float64(n), true
+		}
+	}
+	v, err := strconv.ParseFloat(string(token), 64)
+	return v, err == nil
+}
+
+// skipValue moves past any JSON value, checking only its syntax.
+func (sc *scanner) skipValue() bool {
+	sc.depth++
+	defer func() { sc.depth-- }()
+	if sc.depth > 256 {
+		sc.err = true
+		return false
+	}
+	switch sc.peek() {
+	case '{':
+		sc.pos++
+		sc.skipSpace()
+		if sc.peek() == '}' {
+			sc.pos++
+			return true
+		}
+		for {
+			sc.skipSpace()
+			if _, _, ok := sc.str(); !ok {
+				return false
+			}
+			sc.skipSpace()
+			if sc.peek() != ':' {
+				sc.err = true
+				return false
+			}
+			sc.pos++
+			sc.skipSpace()
+			if !sc.skipValue() {
+				return false
+			}
+			sc.skipSpace()
+			switch sc.peek() {
+			case ',':
+				sc.pos++
+			case '}':
+				sc.pos++
+				return true
+			default:
+				sc.err = true
+				return false
+			}
+		}
+	case '[':
+		sc.pos++
+		sc.skipSpace()
+		if sc.peek() == ']' {
+			sc.pos++
+			return true
+		}
+		for {
+			sc.skipSpace()
+			if !sc.skipValue() {
+				return false
+			}
+			sc.skipSpace()
+			switch sc.peek() {
+			case ',':
+				sc.pos++
+			case ']':
+				sc.pos++
+				return true
+			default:
+				sc.err = true
+				return false
+			}
+		}
+	case '"':
+		_, _, ok := sc.str()
+		return ok
+	case 't', 'f', 'n':
+		return sc.literal()
+	default:
+		_, ok := sc.number()
+		return ok
+	}
+}

@@ -30,7 +30,11 @@ var (
 // authenticate is kin-openapi's AuthenticationFunc for the contract's bearer
 // scheme: kin-openapi never reads the header itself.
 func (s *Server) authenticate(_ context.Context, in *openapi3filter.AuthenticationInput) error {
-	header := in.RequestValidationInput.Request.Header.Get("Authorization")
+	return s.checkBearer(in.RequestValidationInput.Request.Header.Get("Authorization"))
+}
+
+// checkBearer checks an Authorization header value.
+func (s *Server) checkBearer(header string) error {
 	if header == "" {
 		return errNoToken
 	}
@@ -87,14 +91,8 @@ func (s *Server) validateRequest(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req := c.Request()
 		x := exchangeOf(c)
-		input := &openapi3filter.RequestValidationInput{Request: req, Route: s.cat.contract.Route, Options: s.filter}
-		if err := openapi3filter.ValidateSecurityRequirements(req.Context(), input, *s.cat.contract.Operation.Security); err != nil {
-			msg := errNoToken.Error()
-			var sre *openapi3filter.SecurityRequirementsError
-			if errors.As(err, &sre) && len(sre.Errors) > 0 {
-				msg = sre.Errors[0].Error()
-			}
-			return s.writeError(c, http.StatusUnauthorized, "unauthorized", sentence(msg), nil)
+		if err := s.checkSecurity(req); err != nil {
+			return s.writeError(c, http.StatusUnauthorized, "unauthorized", sentence(err.Error()), nil)
 		}
 		if ct := req.Header.Get("Content-Type"); !s.cat.contract.AcceptsMediaType(ct) {
 			msg := "Send the body as application/json"
@@ -107,7 +105,7 @@ func (s *Server) validateRequest(next echo.HandlerFunc) echo.HandlerFunc {
 		if req.ContentLength > limit {
 			return s.tooLarge(c)
 		}
-		body, err := io.ReadAll(io.LimitReader(req.Body, limit+1))
+		body, err := readBody(req.Body, req.ContentLength, limit)
 		if err != nil {
 			return s.writeError(c, http.StatusBadRequest, "unreadable_body", "The request body could not be read.", nil)
 		}
@@ -144,6 +142,44 @@ func (s *Server) validateRequest(next echo.HandlerFunc) echo.HandlerFunc {
 		x.valid = true
 		return next(c)
 	}
+}
+
+// checkSecurity checks the operation's security requirements. When the
+// contract asks for one bearer scheme and nothing else, kin-openapi's walk of
+// the requirements would call authenticate once and do nothing more, so the
+// header is checked directly; otherwise kin-openapi walks them.
+func (s *Server) checkSecurity(req *http.Request) error {
+	if s.cat.contract.BearerOnly {
+		return s.checkBearer(req.Header.Get("Authorization"))
+	}
+	input := &openapi3filter.RequestValidationInput{Request: req, Route: s.cat.contract.Route, Options: s.filter}
+	err := openapi3filter.ValidateSecurityRequirements(req.Context(), input, *s.cat.contract.Operation.Security)
+	if err == nil {
+		return nil
+	}
+	var sre *openapi3filter.SecurityRequirementsError
+	if errors.As(err, &sre) && len(sre.Errors) > 0 {
+		return sre.Errors[0]
+	}
+	return errNoToken
+}
+
+// readBody reads at most limit+1 bytes, in one allocation when the length
+// is declared.
+func readBody(r io.Reader, declared, limit int64) ([]byte, error) {
+	if declared >= 0 && declared <= limit {
+		buf := make([]byte, declared+1)
+		n, err := io.ReadFull(io.LimitReader(r, limit+1), buf)
+		if err == io.ErrUnexpectedEOF || err == io.EOF {
+			err = nil
+		}
+		if err != nil || n <= int(declared) {
+			return buf[:n], err
+		}
+		rest, err := io.ReadAll(io.LimitReader(r, limit+1-int64(n)))
+		return append(buf[:n], rest...), err
+	}
+	return io.ReadAll(io.LimitReader(r, limit+1))
 }
 
 func (s *Server) tooLarge(c echo.Context) error {

@@ -14,6 +14,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -92,8 +93,8 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 		x := &c.x
 		x.requestID = requestID(c.Request().Header.Get(RequestIDHeader))
 		h := c.Response().Header()
-		h.Set(ContractHeader, s.cat.contractID)
-		h.Set(RequestIDHeader, x.requestID)
+		h[ContractHeader] = s.contractHeader // shared and never modified
+		h[RequestIDHeader] = []string{x.requestID}
 		err := next(c)
 		if err != nil {
 			// Every error was answered further in; this is a last resort.
@@ -252,9 +253,17 @@ func (s *Server) validateResponses(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c)
 		}
 		res := c.Response()
-		held := &heldWriter{ResponseWriter: res.Writer, status: http.StatusOK}
+		held := heldWriters.Get().(*heldWriter)
+		held.ResponseWriter, held.status, held.hijacked = res.Writer, http.StatusOK, false
+		held.body.Reset()
 		res.Writer = held
-		defer func() { res.Writer = held.ResponseWriter }()
+		defer func() {
+			res.Writer = held.ResponseWriter
+			held.ResponseWriter = nil
+			if held.body.Cap() <= 64<<10 {
+				heldWriters.Put(held)
+			}
+		}()
 		if err := next(c); err != nil {
 			return err
 		}
@@ -304,6 +313,8 @@ func (s *Server) checkResponse(req *http.Request, status int, header http.Header
 	input.SetBodyBytes(body)
 	return openapi3filter.ValidateResponse(context.WithoutCancel(req.Context()), input)
 }
+
+var heldWriters = sync.Pool{New: func() any { return new(heldWriter) }}
 
 // heldWriter keeps an answer in memory until it has been validated.
 type heldWriter struct {

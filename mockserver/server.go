@@ -42,6 +42,8 @@ type Server struct {
 	journal *journal
 	faults  faultQueue
 	handler http.Handler
+	// contractHeader is the ContractHeader value, shared by every answer.
+	contractHeader []string
 }
 
 var _ gen.ServerInterface = (*api)(nil)
@@ -55,10 +57,11 @@ func New(opts Options) (*Server, error) {
 	}
 	opts = opts.withDefaults()
 	s := &Server{
-		opts:    opts,
-		cat:     cat,
-		log:     opts.Logger,
-		journal: newJournal(opts.JournalSize),
+		opts:           opts,
+		cat:            cat,
+		log:            opts.Logger,
+		journal:        newJournal(opts.JournalSize),
+		contractHeader: []string{cat.contractID},
 	}
 	if len(opts.Tokens) > 0 {
 		s.tokens = make(map[string]struct{}, len(opts.Tokens))

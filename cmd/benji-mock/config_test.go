@@ -2,8 +2,10 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"net/url"
+	"sync"
 	"testing"
 	"time"
 
@@ -81,4 +83,28 @@ func TestVersion(t *testing.T) {
 	if code := run([]string{"--version"}, &out, io.Discard); code != 0 || !bytes.HasPrefix(out.Bytes(), []byte("benji-mock ")) {
 		t.Errorf("--version exited %d printing %q", code, out.String())
 	}
+}
+
+func TestLogWriterDeliversEveryLine(t *testing.T) {
+	var out bytes.Buffer
+	lw := newLogWriter(&syncWriter{w: &out})
+	for i := range 1000 {
+		fmt.Fprintf(lw, "line %d\n", i)
+	}
+	lw.Close()
+	if n := bytes.Count(out.Bytes(), []byte("\n")); n != 1000 {
+		t.Errorf("%d lines arrived, want 1000", n)
+	}
+}
+
+// syncWriter lets the test read what the flush goroutine wrote.
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
 }

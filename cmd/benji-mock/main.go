@@ -49,7 +49,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 
-	logger := cfg.logger(stderr)
+	logs := newLogWriter(stderr)
+	defer logs.Close()
+	logger := cfg.logger(logs)
 	server, err := mockserver.New(cfg.options(logger))
 	if err != nil {
 		logger.Error("start", "error", err)

@@ -10,8 +10,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
-	"regexp"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -45,6 +45,10 @@ type Contract struct {
 	BodySchema *openapi3.Schema
 	// Methods lists the methods the document declares for CreateTokenPath.
 	Methods []string
+	// BearerOnly reports that the operation's security is exactly one
+	// requirement of one HTTP bearer scheme, so that checking the bearer
+	// token is all that openapi3filter.ValidateSecurityRequirements would do.
+	BearerOnly bool
 
 	schemaOptions []openapi3.SchemaValidationOption
 	// quickBody is the request body schema compiled for the quick check;
@@ -77,9 +81,9 @@ func Parse(data []byte) (*Contract, error) {
 	// kin-openapi knows no uuid format unless told; RFC 9562 admits the
 	// version-1 tokens the reference shows. The quick check uses the same
 	// expression.
-	formats := map[string]*regexp.Regexp{"uuid": regexp.MustCompile(openapi3.FormatOfStringForUUIDOfRFC9562)}
-	for name, re := range formats {
-		doc.SetStringFormatValidator(name, openapi3.NewRegexpFormatValidator(re.String()))
+	formats := map[string]stringFormat{"uuid": {pattern: openapi3.FormatOfStringForUUIDOfRFC9562, match: uuidRFC9562}}
+	for name, f := range formats {
+		doc.SetStringFormatValidator(name, openapi3.NewRegexpFormatValidator(f.pattern))
 	}
 	if err := doc.Validate(context.Background(), openapi3.EnableExamplesValidation()); err != nil {
 		return nil, fmt.Errorf("validate contract: %w", err)
@@ -115,6 +119,13 @@ func Parse(data []byte) (*Contract, error) {
 	}
 	for method := range path.Operations() {
 		c.Methods = append(c.Methods, method)
+	}
+	if sec := op.Security; sec != nil && len(*sec) == 1 && len((*sec)[0]) == 1 {
+		for name, scopes := range (*sec)[0] {
+			scheme := doc.Components.SecuritySchemes[name]
+			c.BearerOnly = len(scopes) == 0 && scheme != nil && scheme.Value != nil &&
+				scheme.Value.Type == "http" && strings.EqualFold(scheme.Value.Scheme, "bearer")
+		}
 	}
 	c.quickBody = compileQuick(c.BodySchema, formats)
 	c.quickResponses = map[int]map[*openapi3.MediaType]*quickSchema{}

@@ -58,8 +58,8 @@ type quickSchema struct {
 	items *quickSchema
 
 	// strings
-	nonEmpty bool           // minLength 1
-	pattern  *regexp.Regexp // pattern or a regexp format, on plain ASCII content
+	nonEmpty bool              // minLength 1
+	match    func([]byte) bool // pattern or format, on plain ASCII content
 
 	// integers and numbers
 	min, max       float64
@@ -80,14 +80,20 @@ type quickProp struct {
 	schema *quickSchema
 }
 
+// stringFormat is a string format the document validates: kin-openapi gets
+// the pattern, the quick check a matcher that must agree with it exactly.
+type stringFormat struct {
+	pattern string
+	match   func([]byte) bool
+}
+
 // compileQuick compiles s, or returns nil when s uses anything the quick
-// check does not implement. formats maps string formats to the regexp that
-// the document's format validator uses.
-func compileQuick(s *openapi3.Schema, formats map[string]*regexp.Regexp) *quickSchema {
+// check does not implement. formats lists the document's string formats.
+func compileQuick(s *openapi3.Schema, formats map[string]stringFormat) *quickSchema {
 	return compileQuickAt(s, formats, nil)
 }
 
-func compileQuickAt(s *openapi3.Schema, formats map[string]*regexp.Regexp, path []*openapi3.Schema) *quickSchema {
+func compileQuickAt(s *openapi3.Schema, formats map[string]stringFormat, path []*openapi3.Schema) *quickSchema {
 	if s == nil || len(path) > 32 {
 		return nil
 	}
@@ -170,11 +176,11 @@ func compileQuickAt(s *openapi3.Schema, formats map[string]*regexp.Regexp, path 
 			q.intMin, q.intMax = -(1 << 63), (1<<63)-1024
 		}
 	default:
-		re, ok := formats[s.Format]
+		f, ok := formats[s.Format]
 		if !ok || q.kind != kindString || s.Pattern != "" {
 			return nil
 		}
-		q.pattern = re
+		q.match = f.match
 	}
 	if s.Pattern != "" {
 		if q.kind != kindString {
@@ -184,7 +190,7 @@ func compileQuickAt(s *openapi3.Schema, formats map[string]*regexp.Regexp, path 
 		if err != nil {
 			return nil
 		}
-		q.pattern = re
+		q.match = re.Match
 	}
 
 	for _, v := range s.Enum {
@@ -494,7 +500,7 @@ func (q *quickSchema) checkString(sc *scanner) verdict {
 	if len(q.enumNums) > 0 && len(q.enumStrs) == 0 {
 		return bad
 	}
-	needsContent := len(q.enumStrs) > 0 || q.pattern != nil
+	needsContent := len(q.enumStrs) > 0 || q.match != nil
 	if !needsContent {
 		return good
 	}
@@ -513,7 +519,7 @@ func (q *quickSchema) checkString(sc *scanner) verdict {
 			return bad
 		}
 	}
-	if q.pattern != nil && !q.pattern.Match(content) {
+	if q.match != nil && !q.match(content) {
 		return bad
 	}
 	return good
@@ -774,4 +780,30 @@ func (sc *scanner) skipValue() bool {
 		_, ok := sc.number()
 		return ok
 	}
+}
+
+// uuidRFC9562 matches exactly what openapi3.FormatOfStringForUUIDOfRFC9562
+// does (a versioned UUID, the nil UUID or the max UUID), without a regexp on
+// the hot path. TestUUIDMatcherAgreesWithTheRegexp holds it to that.
+func uuidRFC9562(b []byte) bool {
+	if len(b) != 36 || b[8] != '-' || b[13] != '-' || b[18] != '-' || b[23] != '-' {
+		return false
+	}
+	zeros, fs := true, true
+	for i, c := range b {
+		if i == 8 || i == 13 || i == 18 || i == 23 {
+			continue
+		}
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return false
+		}
+		zeros = zeros && c == '0'
+		fs = fs && (c == 'f' || c == 'F')
+	}
+	if zeros || fs {
+		return true
+	}
+	version, variant := b[14], b[19]
+	return '1' <= version && version <= '8' &&
+		(variant == '8' || variant == '9' || variant == 'a' || variant == 'b' || variant == 'A' || variant == 'B')
 }

@@ -1,8 +1,11 @@
 package contract
 
 import (
+	"regexp"
+
 	"context"
 	"encoding/json"
+	"github.com/getkin/kin-openapi/openapi3"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -142,6 +145,32 @@ func FuzzQuickCheckAgreesWithKin(f *testing.F) {
 		}
 		if c.QuickValidResponse(400, "application/json", body) && !kinValidResponse(c, 400, "application/json", body) {
 			t.Fatalf("the quick check accepts the 400 answer %q, which kin-openapi refuses", body)
+		}
+	})
+}
+
+func TestUUIDMatcherAgreesWithTheRegexp(t *testing.T) {
+	re := regexp.MustCompile(openapi3.FormatOfStringForUUIDOfRFC9562)
+	for _, s := range []string{
+		"0c371a1c-aa81-11ef-b28c-0a58a9feac02", "0C371A1C-AA81-11EF-B28C-0A58A9FEAC02",
+		"00000000-0000-0000-0000-000000000000", "ffffffff-ffff-ffff-ffff-ffffffffffff", "FFFFffff-ffff-ffff-ffff-ffffffffffff",
+		"0c371a1c-aa81-01ef-b28c-0a58a9feac02", "0c371a1c-aa81-91ef-b28c-0a58a9feac02", "0c371a1c-aa81-11ef-c28c-0a58a9feac02",
+		"0c371a1c-aa81-11ef-b28c-0a58a9feac0", "0c371a1c-aa81-11ef-b28c-0a58a9feac021", "0c371a1caa81-11ef-b28c-0a58a9feac02-",
+		"0c371a1g-aa81-11ef-b28c-0a58a9feac02", "", "00000000-0000-0000-0000-00000000000f",
+	} {
+		if got, want := uuidRFC9562([]byte(s)), re.MatchString(s); got != want {
+			t.Errorf("uuidRFC9562(%q) = %v, the regexp says %v", s, got, want)
+		}
+	}
+}
+
+func FuzzUUIDMatcher(f *testing.F) {
+	re := regexp.MustCompile(openapi3.FormatOfStringForUUIDOfRFC9562)
+	f.Add("0c371a1c-aa81-11ef-b28c-0a58a9feac02")
+	f.Add("ffffffff-ffff-ffff-ffff-ffffffffffff")
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := uuidRFC9562([]byte(s)), re.MatchString(s); got != want {
+			t.Fatalf("uuidRFC9562(%q) = %v, the regexp says %v", s, got, want)
 		}
 	})
 }

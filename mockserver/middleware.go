@@ -108,29 +108,7 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 		} else if x.outcome == "" {
 			x.outcome = "ok"
 		}
-		level := slog.LevelInfo
-		if status >= 500 {
-			level = slog.LevelError
-		}
-		attrs := []slog.Attr{
-			slog.String("request_id", x.requestID),
-			slog.String("method", req.Method),
-			slog.String("path", req.URL.Path),
-			slog.Int("status", status),
-			slog.Duration("duration", time.Since(start)),
-			slog.String("outcome", x.outcome),
-		}
-		if len(x.violations) > 0 {
-			fields := make([]string, len(x.violations))
-			for i, v := range x.violations {
-				fields[i] = v.Field
-			}
-			attrs = append(attrs, slog.Any("fields", fields))
-		}
-		if x.injected != "" {
-			attrs = append(attrs, slog.String("injected", x.injected))
-		}
-		s.log.LogAttrs(req.Context(), level, "request", attrs...)
+		s.logRequest(req, status, start, x)
 
 		if isAPI(req.URL.Path) {
 			body := x.body
@@ -159,6 +137,45 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return nil
 	}
+}
+
+// logRequest writes the one line a request gets. It builds the record itself
+// (no caller lookup, which the line does not show) and only when the level
+// is enabled.
+func (s *Server) logRequest(req *http.Request, status int, start time.Time, x *exchange) {
+	level := slog.LevelInfo
+	if status >= 500 {
+		level = slog.LevelError
+	}
+	ctx := req.Context()
+	h := s.log.Handler()
+	if !h.Enabled(ctx, level) {
+		return
+	}
+	r := slog.NewRecord(time.Now(), level, "request", 0)
+	r.AddAttrs(
+		slog.String("request_id", x.requestID),
+		slog.String("method", req.Method),
+		slog.String("path", req.URL.Path),
+		slog.Int("status", status),
+		slog.Duration("duration", time.Since(start)),
+	)
+	if x.outcome != "ok" {
+		// Five attributes fit in a record without an allocation; a success
+		// says enough with its status.
+		r.AddAttrs(slog.String("outcome", x.outcome))
+	}
+	if len(x.violations) > 0 {
+		fields := make([]string, len(x.violations))
+		for i, v := range x.violations {
+			fields[i] = v.Field
+		}
+		r.AddAttrs(slog.Any("fields", fields))
+	}
+	if x.injected != "" {
+		r.AddAttrs(slog.String("injected", x.injected))
+	}
+	_ = h.Handle(ctx, r) // a failed log write must not fail the request
 }
 
 // recoverPanics turns a panic into the 500 envelope and an error log line

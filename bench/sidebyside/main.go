@@ -27,16 +27,27 @@ import (
 )
 
 type result struct {
-	Requests   int64 `json:"requests"`
-	DurationUS int64 `json:"duration_us"`
-	P50US      int64 `json:"p50_us"`
-	P99US      int64 `json:"p99_us"`
-	P999US     int64 `json:"p999_us"`
-	Errors     int64 `json:"errors"`
-	Non2xx     int64 `json:"non2xx"`
+	// CPU is the server's CPU time (user+system) during the load.
+	CPU        time.Duration `json:"-"`
+	Requests   int64         `json:"requests"`
+	DurationUS int64         `json:"duration_us"`
+	P50US      int64         `json:"p50_us"`
+	P99US      int64         `json:"p99_us"`
+	P999US     int64         `json:"p999_us"`
+	Errors     int64         `json:"errors"`
+	Non2xx     int64         `json:"non2xx"`
 }
 
 func (r result) rps() float64 { return float64(r.Requests) / (float64(r.DurationUS) / 1e6) }
+
+// cpuPerRequest is the server's CPU time per request: unlike req/s, it does
+// not move when other work on the machine takes cores away.
+func (r result) cpuPerRequest() time.Duration {
+	if r.Requests == 0 {
+		return 0
+	}
+	return r.CPU / time.Duration(r.Requests)
+}
 
 type server struct {
 	name string
@@ -115,20 +126,23 @@ func run(rounds int, duration time.Duration, connections, threads int) error {
 			order = []*server{ref, mock}
 		}
 		for _, s := range order {
+			before := cpuTime(s.cmd.Process.Pid)
 			r, err := load(s.addr, script, duration, connections, threads)
 			if err != nil {
 				return err
 			}
+			r.CPU = cpuTime(s.cmd.Process.Pid) - before
 			s.runs = append(s.runs, r)
 		}
-		fmt.Printf("round %d: mock %8.0f req/s  reference %8.0f req/s  ratio %.2f\n",
-			i+1, mock.runs[i].rps(), ref.runs[i].rps(), mock.runs[i].rps()/ref.runs[i].rps())
+		fmt.Printf("round %d: mock %8.0f req/s %6s CPU/req   reference %8.0f req/s %6s CPU/req   ratio %.2f\n",
+			i+1, mock.runs[i].rps(), mock.runs[i].cpuPerRequest(), ref.runs[i].rps(), ref.runs[i].cpuPerRequest(), mock.runs[i].rps()/ref.runs[i].rps())
 	}
 
-	fmt.Printf("\n%-11s %10s %9s %9s %9s %8s %8s\n", "server", "req/s", "p50", "p99", "p99.9", "errors", "non-2xx")
+	fmt.Printf("\n%-11s %10s %9s %9s %9s %9s %8s %8s\n", "server", "req/s", "p50", "p99", "p99.9", "CPU/req", "errors", "non-2xx")
 	for _, s := range []*server{mock, ref} {
 		m := median(s.runs)
-		fmt.Printf("%-11s %10.0f %9s %9s %9s %8d %8d\n", s.name, m.rps(), us(m.P50US), us(m.P99US), us(m.P999US), sum(s.runs, func(r result) int64 { return r.Errors }), sum(s.runs, func(r result) int64 { return r.Non2xx }))
+		fmt.Printf("%-11s %10.0f %9s %9s %9s %9s %8d %8d\n", s.name, m.rps(), us(m.P50US), us(m.P99US), us(m.P999US), medianCPU(s.runs),
+			sum(s.runs, func(r result) int64 { return r.Errors }), sum(s.runs, func(r result) int64 { return r.Non2xx }))
 	}
 	ratio := median(mock.runs).rps() / median(ref.runs).rps()
 	verdict := "met"
@@ -136,6 +150,7 @@ func run(rounds int, duration time.Duration, connections, threads int) error {
 		verdict = "NOT met"
 	}
 	fmt.Printf("\nratio mock/reference (median req/s): %.2f  (target 0.80: %s)\n", ratio, verdict)
+	fmt.Printf("ratio reference/mock CPU per request (median): %.2f\n", float64(medianCPU(ref.runs))/float64(medianCPU(mock.runs)))
 	served := sum(mock.runs, func(r result) int64 { return r.Requests })
 	fmt.Printf("mock startup to healthy /healthz: %s\n", startup.Round(time.Millisecond))
 	fmt.Printf("mock resident memory after %d requests: %s\n", served, rss(mock.cmd.Process.Pid))
@@ -204,4 +219,31 @@ func rss(pid int) string {
 		}
 	}
 	return "unknown"
+}
+
+func medianCPU(runs []result) time.Duration {
+	cpu := make([]time.Duration, len(runs))
+	for i, r := range runs {
+		cpu[i] = r.cpuPerRequest()
+	}
+	slices.Sort(cpu)
+	return cpu[len(cpu)/2]
+}
+
+// cpuTime reads a process's user+system CPU time from /proc/PID/stat.
+func cpuTime(pid int) time.Duration {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// Fields after the command name, which is in parentheses.
+	rest := string(data[bytes.LastIndexByte(data, ')')+2:])
+	f := strings.Fields(rest)
+	if len(f) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	const ticksPerSecond = 100 // USER_HZ on Linux
+	return time.Duration(utime+stime) * time.Second / ticksPerSecond
 }

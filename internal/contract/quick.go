@@ -1,8 +1,10 @@
 package contract
 
 import (
+	"maps"
 	"math"
 	"regexp"
+	"slices"
 	"strconv"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -51,8 +53,8 @@ type quickSchema struct {
 	kind kind
 
 	// objects
-	props    map[string]*quickProp
-	required uint64 // bits of props that are required
+	props    []quickProp // few: a scan beats hashing the key
+	required uint64      // bits of props that are required
 
 	// arrays
 	items *quickSchema
@@ -76,8 +78,18 @@ type quickSchema struct {
 }
 
 type quickProp struct {
+	name   string
 	bit    uint64
 	schema *quickSchema
+}
+
+func (q *quickSchema) prop(name []byte) *quickProp {
+	for i := range q.props {
+		if q.props[i].name == string(name) {
+			return &q.props[i]
+		}
+	}
+	return nil
 }
 
 // stringFormat is a string format the document validates: kin-openapi gets
@@ -212,9 +224,9 @@ func compileQuickAt(s *openapi3.Schema, formats map[string]stringFormat, path []
 		if len(s.Properties) > 64 {
 			return nil
 		}
-		q.props = make(map[string]*quickProp, len(s.Properties))
 		bit := uint64(1)
-		for name, ref := range s.Properties {
+		for _, name := range slices.Sorted(maps.Keys(s.Properties)) {
+			ref := s.Properties[name]
 			if ref == nil || ref.Value == nil {
 				return nil
 			}
@@ -222,12 +234,12 @@ func compileQuickAt(s *openapi3.Schema, formats map[string]stringFormat, path []
 			if child == nil {
 				return nil
 			}
-			q.props[name] = &quickProp{bit: bit, schema: child}
+			q.props = append(q.props, quickProp{name: name, bit: bit, schema: child})
 			bit <<= 1
 		}
 		for _, name := range s.Required {
-			p, ok := q.props[name]
-			if !ok {
+			p := q.prop([]byte(name))
+			if p == nil {
 				return nil // required but not described: leave it to kin-openapi
 			}
 			q.required |= p.bit
@@ -331,12 +343,17 @@ func (q *quickSchema) checkOneOf(sc *scanner) verdict {
 }
 
 func (q *quickSchema) checkOwn(sc *scanner) verdict {
-	sc.depth++
-	defer func() { sc.depth-- }()
-	if sc.depth > 256 {
-		sc.err = true
+	if sc.depth >= 256 {
+		sc.err = true // deeper than anyone means; encoding/json stops at 10000
 		return unsure
 	}
+	sc.depth++
+	v := q.checkValue(sc)
+	sc.depth--
+	return v
+}
+
+func (q *quickSchema) checkValue(sc *scanner) verdict {
 	switch sc.peek() {
 	case '{':
 		return q.checkObject(sc)
@@ -408,7 +425,7 @@ func (q *quickSchema) checkObject(sc *scanner) verdict {
 				if !plain {
 					return unsure // an escaped key may name a property
 				}
-				if p, known := q.props[string(key)]; known {
+				if p := q.prop(key); p != nil {
 					if seen&p.bit != 0 {
 						return unsure // a duplicate: encoding/json keeps the last
 					}
@@ -706,12 +723,17 @@ func parseNumber(token []byte) (float64, bool) {
 
 // skipValue moves past any JSON value, checking only its syntax.
 func (sc *scanner) skipValue() bool {
-	sc.depth++
-	defer func() { sc.depth-- }()
-	if sc.depth > 256 {
+	if sc.depth >= 256 {
 		sc.err = true
 		return false
 	}
+	sc.depth++
+	ok := sc.skipOne()
+	sc.depth--
+	return ok
+}
+
+func (sc *scanner) skipOne() bool {
 	switch sc.peek() {
 	case '{':
 		sc.pos++

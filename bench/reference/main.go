@@ -12,6 +12,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
+
+	"github.com/benjiconnect/benji/mockserver"
 )
 
 func main() {
@@ -30,5 +32,15 @@ func main() {
 		return c.JSONBlob(http.StatusOK, []byte(`{"code":"ok","data":{"token":"`+id.String()+`"}}`))
 	})
 	e.GET("/healthz", func(c echo.Context) error { return c.JSONBlob(http.StatusOK, []byte(`{"status":"ok"}`)) })
-	log.Fatal(http.ListenAndServe(*addr, e))
+	// The same server timeouts as benji-mock's, so that the comparison is
+	// of what the handlers do, not of the connection handling around them.
+	srv := &http.Server{
+		Addr:              *addr,
+		Handler:           e,
+		ReadHeaderTimeout: mockserver.ReadHeaderTimeout,
+		ReadTimeout:       mockserver.ReadTimeout,
+		WriteTimeout:      mockserver.WriteTimeout,
+		IdleTimeout:       mockserver.IdleTimeout,
+	}
+	log.Fatal(srv.ListenAndServe())
 }

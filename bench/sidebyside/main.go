@@ -61,14 +61,15 @@ func main() {
 	duration := flag.Duration("duration", 5*time.Second, "length of each load")
 	connections := flag.Int("connections", 32, "concurrent connections")
 	threads := flag.Int("threads", 1, "wrk threads")
+	mockArgs := flag.String("mock-args", "", "extra benji-mock flags, for finding where the time goes (e.g. \"--log-level warn\")")
 	flag.Parse()
-	if err := run(*rounds, *duration, *connections, *threads); err != nil {
+	if err := run(*rounds, *duration, *connections, *threads, strings.Fields(*mockArgs)); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(rounds int, duration time.Duration, connections, threads int) error {
+func run(rounds int, duration time.Duration, connections, threads int, mockArgs []string) error {
 	if _, err := exec.LookPath("wrk"); err != nil {
 		return errors.New("wrk is not installed (apt-get install wrk)")
 	}
@@ -95,7 +96,7 @@ func run(rounds int, duration time.Duration, connections, threads int) error {
 		return err
 	}
 	defer logFile.Close()
-	mock.cmd = exec.Command(filepath.Join(dir, "benji-mock"), "--addr", mock.addr)
+	mock.cmd = exec.Command(filepath.Join(dir, "benji-mock"), append([]string{"--addr", mock.addr}, mockArgs...)...)
 	mock.cmd.Stderr = logFile // the default text log, one line a request, kept on
 	ref.cmd = exec.Command(filepath.Join(dir, "reference"), "--addr", ref.addr)
 	var startup time.Duration
@@ -113,8 +114,8 @@ func run(rounds int, duration time.Duration, connections, threads int) error {
 		}
 	}
 
-	fmt.Printf("machine: %d cores; wrk -t%d -c%d, %d rounds of %s per server, alternating\n",
-		runtime.NumCPU(), threads, connections, rounds, duration)
+	fmt.Printf("machine: %d cores; wrk -t%d -c%d, %d rounds of %s per server, alternating; benji-mock %s\n",
+		runtime.NumCPU(), threads, connections, rounds, duration, strings.Join(append([]string{"defaults"}, mockArgs...), " "))
 	for _, s := range []*server{mock, ref} { // warm-up, not counted
 		if _, err := load(s.addr, script, time.Second, connections, threads); err != nil {
 			return err

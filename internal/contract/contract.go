@@ -56,7 +56,7 @@ type Contract struct {
 	quickBody *quickSchema
 	// quickResponses holds, for each documented status that declares no
 	// headers, its media types' compiled schemas.
-	quickResponses map[int]map[*openapi3.MediaType]*quickSchema
+	quickResponses map[int]quickResponse
 }
 
 // load parses the embedded contract on first use. The result is immutable, so
@@ -128,7 +128,7 @@ func Parse(data []byte) (*Contract, error) {
 		}
 	}
 	c.quickBody = compileQuick(c.BodySchema, formats)
-	c.quickResponses = map[int]map[*openapi3.MediaType]*quickSchema{}
+	c.quickResponses = map[int]quickResponse{}
 	for code, ref := range op.Responses.Map() {
 		status, err := strconv.Atoi(code)
 		if err != nil || ref.Value == nil || len(ref.Value.Headers) > 0 {
@@ -142,7 +142,7 @@ func Parse(data []byte) (*Contract, error) {
 				}
 			}
 		}
-		c.quickResponses[status] = media
+		c.quickResponses[status] = quickResponse{content: ref.Value.Content, media: media}
 	}
 	return c, nil
 }
@@ -183,13 +183,17 @@ func (c *Contract) QuickValidBody(body []byte) bool {
 // and body is shown to match the contract by the quick check. False means
 // "not shown": ask openapi3filter.ValidateResponse.
 func (c *Contract) QuickValidResponse(status int, contentType string, body []byte) bool {
-	media, ok := c.quickResponses[status]
+	r, ok := c.quickResponses[status]
 	if !ok || contentType == "" {
 		return false
 	}
-	m := c.Operation.Responses.Status(status).Value.Content.Get(contentType)
-	q := media[m]
+	q := r.media[r.content.Get(contentType)]
 	return q != nil && q.quickValid(body)
+}
+
+type quickResponse struct {
+	content openapi3.Content
+	media   map[*openapi3.MediaType]*quickSchema
 }
 
 // AcceptsMediaType reports whether the createToken request body may be sent

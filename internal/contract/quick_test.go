@@ -174,3 +174,33 @@ func FuzzUUIDMatcher(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkValidateBody(b *testing.B) {
+	c := mustLoad(b)
+	body := []byte(`{"mode":3,"display_name":"Reward Cookies","partnership_id":49,"custom_attributes":{"actions":[{"mode":3,"amount":1000,"allows_editing":true}]}}`)
+	b.Run("quick", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if !c.QuickValidBody(body) {
+				b.Fatal("not shown valid")
+			}
+		}
+	})
+	b.Run("kin-openapi", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if !kinValidBody(c, body) {
+				b.Fatal("invalid")
+			}
+		}
+	})
+	resp := []byte(`{"code":"ok","data":{"token":"0c371a1c-aa81-11ef-b28c-0a58a9feac02"}}`)
+	b.Run("quick-response", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if !c.QuickValidResponse(200, "application/json", resp) {
+				b.Fatal("not shown valid")
+			}
+		}
+	})
+}

@@ -2,9 +2,12 @@
 GO      ?= go
 ADDR    ?= 127.0.0.1:4010
 FUZZTIME ?= 5m
+SOAKTIME ?= 60s
+ROUNDS ?= 5
+ROUNDTIME ?= 5s
 
 .DEFAULT_GOAL := help
-.PHONY: help generate check-generate validate-spec vet test race fuzz fuzz-short build run ci e2e-compose
+.PHONY: help generate check-generate validate-spec vet test race fuzz fuzz-short soak bench bench-go build run ci e2e-compose
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -30,11 +33,24 @@ test: ## Run every test
 race: ## Run every test under the race detector (needs cgo)
 	$(GO) test -race ./...
 
-fuzz: ## Fuzz the mock with arbitrary requests for $(FUZZTIME)
+fuzz: ## Fuzz the mock with arbitrary requests, and the quick check against kin-openapi, $(FUZZTIME) each
 	$(GO) test -run '^$$' -fuzz FuzzCreateToken -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./mockserver/
+	$(GO) test -run '^$$' -fuzz FuzzQuickCheckAgreesWithKin -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./internal/contract/
+	$(GO) test -run '^$$' -fuzz FuzzUUIDMatcher -fuzztime $(FUZZTIME) ./internal/contract/
 
 fuzz-short: ## A bounded fuzzing pass, as CI runs it
 	$(GO) test -run '^$$' -fuzz FuzzCreateToken -fuzztime 15s -fuzzminimizetime 1s ./mockserver/
+	$(GO) test -run '^$$' -fuzz FuzzQuickCheckAgreesWithKin -fuzztime 15s -fuzzminimizetime 1s ./internal/contract/
+
+soak: ## Soak the mock for $(SOAKTIME) with concurrent clients, then SIGTERM the binary under load
+	$(GO) test -count=1 -v -run 'TestSoak|TestSIGTERMUnderLoad' ./soak/ -args -soak.duration=$(SOAKTIME)
+
+bench-go: ## testing.B benchmarks of the hot path, the quick check and the client
+	$(GO) test -run '^$$' -bench . -benchmem ./internal/contract/ ./mockserver/ ./client/
+
+bench: bench-go ## The side-by-side load of the mock and the bare reference (wrk), then bench-go
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq wrk; } || { echo "install wrk first"; exit 1; }
+	$(GO) run ./bench/sidebyside -rounds $(ROUNDS) -duration $(ROUNDTIME)
 
 build: ## Build bin/benji-mock
 	$(GO) build -o bin/benji-mock ./cmd/benji-mock

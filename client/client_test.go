@@ -367,3 +367,20 @@ func TestConcurrentCreateToken(t *testing.T) {
 		t.Errorf("%d tokens, want 160", len(seen))
 	}
 }
+
+// BenchmarkCreateToken is the client's whole call against an in-process mock
+// over loopback HTTP.
+func BenchmarkCreateToken(b *testing.B) {
+	ts := mockserver.NewTestServer(b)
+	c, err := client.New(partnerToken, client.WithBaseURL(ts.URL))
+	if err != nil {
+		b.Fatal(err)
+	}
+	req := seedRequests[2].req
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := c.CreateToken(context.Background(), req); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

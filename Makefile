@@ -48,7 +48,7 @@ soak: ## Soak the mock for $(SOAKTIME) with concurrent clients, then SIGTERM the
 bench-go: ## testing.B benchmarks of the hot path, the quick check and the client
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/contract/ ./mockserver/ ./client/
 
-bench: bench-go ## The side-by-side load of the mock and the bare reference (wrk), then bench-go
+bench: bench-go ## bench-go, then the side-by-side load of the mock and the bare reference (wrk)
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq wrk; } || { echo "install wrk first"; exit 1; }
 	$(GO) run ./bench/sidebyside -rounds $(ROUNDS) -duration $(ROUNDTIME)
 

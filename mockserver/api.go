@@ -57,19 +57,22 @@ func (s *Server) checkBearer(header string) error {
 	return errUnknownToken
 }
 
-// addLatency waits the configured latency before the API answers.
-func (s *Server) addLatency(next echo.HandlerFunc) echo.HandlerFunc {
-	if s.opts.Latency == 0 && s.opts.LatencyJitter == 0 {
-		return next
-	}
+// beforeCreateToken runs before the createToken handler: the configured
+// latency, then request validation.
+func (s *Server) beforeCreateToken(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		d := s.opts.Latency
-		if s.opts.LatencyJitter > 0 {
-			d += rand.N(s.opts.LatencyJitter + 1)
-		}
-		sleep(c.Request().Context(), d)
-		return next(c)
+		s.addLatency(c)
+		return s.validateRequest(c, next)
 	}
+}
+
+// addLatency waits the configured latency before the API answers.
+func (s *Server) addLatency(c echo.Context) {
+	d := s.opts.Latency
+	if s.opts.LatencyJitter > 0 {
+		d += rand.N(s.opts.LatencyJitter + 1)
+	}
+	sleep(c.Request().Context(), d)
 }
 
 func sleep(ctx context.Context, d time.Duration) {
@@ -87,61 +90,59 @@ func sleep(ctx context.Context, d time.Duration) {
 // validateRequest checks a createToken request against the contract before
 // the handler sees it, in the order a client fixes things: credentials,
 // media type, size, JSON syntax, then the schema.
-func (s *Server) validateRequest(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		req := c.Request()
-		x := exchangeOf(c)
-		if err := s.checkSecurity(req); err != nil {
-			return s.writeError(c, http.StatusUnauthorized, "unauthorized", sentence(err.Error()), nil)
+func (s *Server) validateRequest(c echo.Context, next echo.HandlerFunc) error {
+	req := c.Request()
+	x := exchangeOf(c)
+	if err := s.checkSecurity(req); err != nil {
+		return s.writeError(c, http.StatusUnauthorized, "unauthorized", sentence(err.Error()), nil)
+	}
+	if ct := req.Header.Get("Content-Type"); !s.cat.contract.AcceptsMediaType(ct) {
+		msg := "Send the body as application/json"
+		if ct != "" {
+			msg += fmt.Sprintf("; got %q", ct)
 		}
-		if ct := req.Header.Get("Content-Type"); !s.cat.contract.AcceptsMediaType(ct) {
-			msg := "Send the body as application/json"
-			if ct != "" {
-				msg += fmt.Sprintf("; got %q", ct)
-			}
-			return s.writeError(c, http.StatusUnsupportedMediaType, "unsupported_media_type", msg+".", nil)
-		}
-		limit := s.opts.MaxBodyBytes
-		if req.ContentLength > limit {
-			return s.tooLarge(c)
-		}
-		body, err := readBody(req.Body, req.ContentLength, limit)
-		if err != nil {
-			return s.writeError(c, http.StatusBadRequest, "unreadable_body", "The request body could not be read.", nil)
-		}
-		if int64(len(body)) > limit {
-			return s.tooLarge(c)
-		}
-		x.body = body
-		if len(body) == 0 {
-			return s.writeError(c, http.StatusBadRequest, "invalid_request", "The request body is required.",
-				[]gen.FieldError{{Field: "", Message: "is required"}})
-		}
-		if s.cat.contract.QuickValidBody(body) {
-			// Shown valid without decoding; the typed value is decoded
-			// only if something asks for it (a fault's match, the journal).
-			x.valid = true
-			return next(c)
-		}
-		var value any
-		if err := json.Unmarshal(body, &value); err != nil {
-			return s.writeError(c, http.StatusBadRequest, "malformed_json", "The request body is not valid JSON: "+jsonProblem(err)+".", nil)
-		}
-		if violations := s.cat.contract.ValidateBody(value); len(violations) > 0 {
-			fields := make([]gen.FieldError, len(violations))
-			for i, v := range violations {
-				fields[i] = gen.FieldError(v)
-			}
-			x.violations = fields
-			msg := "The request body does not match the contract: " + violations[0].String()
-			if n := len(violations) - 1; n > 0 {
-				msg += fmt.Sprintf(" (and %d more)", n)
-			}
-			return s.writeError(c, http.StatusBadRequest, "invalid_request", msg+".", fields)
-		}
+		return s.writeError(c, http.StatusUnsupportedMediaType, "unsupported_media_type", msg+".", nil)
+	}
+	limit := s.opts.MaxBodyBytes
+	if req.ContentLength > limit {
+		return s.tooLarge(c)
+	}
+	body, err := readBody(req.Body, req.ContentLength, limit)
+	if err != nil {
+		return s.writeError(c, http.StatusBadRequest, "unreadable_body", "The request body could not be read.", nil)
+	}
+	if int64(len(body)) > limit {
+		return s.tooLarge(c)
+	}
+	x.body = body
+	if len(body) == 0 {
+		return s.writeError(c, http.StatusBadRequest, "invalid_request", "The request body is required.",
+			[]gen.FieldError{{Field: "", Message: "is required"}})
+	}
+	if s.cat.contract.QuickValidBody(body) {
+		// Shown valid without decoding; the typed value is decoded
+		// only if something asks for it (a fault's match, the journal).
 		x.valid = true
 		return next(c)
 	}
+	var value any
+	if err := json.Unmarshal(body, &value); err != nil {
+		return s.writeError(c, http.StatusBadRequest, "malformed_json", "The request body is not valid JSON: "+jsonProblem(err)+".", nil)
+	}
+	if violations := s.cat.contract.ValidateBody(value); len(violations) > 0 {
+		fields := make([]gen.FieldError, len(violations))
+		for i, v := range violations {
+			fields[i] = gen.FieldError(v)
+		}
+		x.violations = fields
+		msg := "The request body does not match the contract: " + violations[0].String()
+		if n := len(violations) - 1; n > 0 {
+			msg += fmt.Sprintf(" (and %d more)", n)
+		}
+		return s.writeError(c, http.StatusBadRequest, "invalid_request", msg+".", fields)
+	}
+	x.valid = true
+	return next(c)
 }
 
 // checkSecurity checks the operation's security requirements. When the

@@ -84,59 +84,64 @@ func isAPI(path string) bool {
 		path != adminPrefix && !strings.HasPrefix(path, adminPrefix+"/")
 }
 
+// middleware runs around every request, in this order: observe (headers,
+// log line, journal), recoverPanics, validateResponses, errorsAsResponses.
+// They are plain calls in one echo middleware because echo wraps each of
+// its middleware anew on every request.
+func (s *Server) middleware(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error { return s.observe(c, next) }
+}
+
 // observe stamps the contract header, logs one line per request and
 // journals API requests.
-func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(ec echo.Context) error {
-		start := time.Now()
-		c := &mockContext{Context: ec}
-		x := &c.x
-		x.requestID = requestID(c.Request().Header.Get(RequestIDHeader))
-		h := c.Response().Header()
-		h[ContractHeader] = s.contractHeader // shared and never modified
-		h[RequestIDHeader] = []string{x.requestID}
-		err := next(c)
-		if err != nil {
-			// Every error was answered further in; this is a last resort.
-			c.Error(err)
-		}
-		req := c.Request()
-		status := c.Response().Status
-		if x.dropped {
-			status = 0
-			x.outcome = "dropped"
-		} else if x.outcome == "" {
-			x.outcome = "ok"
-		}
-		s.logRequest(req, status, start, x)
-
-		if isAPI(req.URL.Path) {
-			body := x.body
-			var request *gen.TokenRequest
-			if len(body) > maxJournalBody {
-				// Too long to keep whole: decode it now, keep the start.
-				request = x.typed()
-				body = body[:maxJournalBody]
-			} else if x.request != nil {
-				request = x.request
-			}
-			s.journal.add(Entry{
-				RequestID:  x.requestID,
-				Time:       start,
-				Method:     req.Method,
-				Path:       req.URL.Path,
-				Status:     status,
-				Outcome:    x.outcome,
-				Violations: x.violations,
-				Request:    request,
-				decode:     request == nil && x.valid,
-				Body:       string(body),
-				Token:      x.token,
-				Injected:   x.injected,
-			})
-		}
-		return nil
+func (s *Server) observe(ec echo.Context, next echo.HandlerFunc) error {
+	start := time.Now()
+	c := &mockContext{Context: ec}
+	x := &c.x
+	x.requestID = requestID(c.Request().Header.Get(RequestIDHeader))
+	h := c.Response().Header()
+	h[ContractHeader] = s.contractHeader // shared and never modified
+	h[RequestIDHeader] = []string{x.requestID}
+	if err := s.recoverPanics(c, next); err != nil {
+		// Every error was answered further in; this is a last resort.
+		c.Error(err)
 	}
+	req := c.Request()
+	status := c.Response().Status
+	if x.dropped {
+		status = 0
+		x.outcome = "dropped"
+	} else if x.outcome == "" {
+		x.outcome = "ok"
+	}
+	s.logRequest(req, status, start, x)
+
+	if isAPI(req.URL.Path) {
+		body := x.body
+		var request *gen.TokenRequest
+		if len(body) > maxJournalBody {
+			// Too long to keep whole: decode it now, keep the start.
+			request = x.typed()
+			body = body[:maxJournalBody]
+		} else if x.request != nil {
+			request = x.request
+		}
+		s.journal.add(Entry{
+			RequestID:  x.requestID,
+			Time:       start,
+			Method:     req.Method,
+			Path:       req.URL.Path,
+			Status:     status,
+			Outcome:    x.outcome,
+			Violations: x.violations,
+			Request:    request,
+			decode:     request == nil && x.valid,
+			Body:       string(body),
+			Token:      x.token,
+			Injected:   x.injected,
+		})
+	}
+	return nil
 }
 
 // logRequest writes the one line a request gets. It builds the record itself
@@ -180,33 +185,29 @@ func (s *Server) logRequest(req *http.Request, status int, start time.Time, x *e
 
 // recoverPanics turns a panic into the 500 envelope and an error log line
 // with the stack.
-func (s *Server) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) (err error) {
-		defer func() {
-			if p := recover(); p != nil {
-				if p == http.ErrAbortHandler {
-					panic(p)
-				}
-				s.log.Error("panic", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-				err = nil
-				if !c.Response().Committed {
-					err = s.writeError(c, http.StatusInternalServerError, "internal_error", "The mock failed to handle the request.", nil)
-				}
+func (s *Server) recoverPanics(c echo.Context, next echo.HandlerFunc) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			if p == http.ErrAbortHandler {
+				panic(p)
 			}
-		}()
-		return next(c)
-	}
+			s.log.Error("panic", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			err = nil
+			if !c.Response().Committed {
+				err = s.writeError(c, http.StatusInternalServerError, "internal_error", "The mock failed to handle the request.", nil)
+			}
+		}
+	}()
+	return s.validateResponses(c, next)
 }
 
 // errorsAsResponses writes the answer for an error returned further in, so
 // that response validation sees it like any other answer.
-func (s *Server) errorsAsResponses(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		if err := next(c); err != nil {
-			s.answerError(err, c)
-		}
-		return nil
+func (s *Server) errorsAsResponses(c echo.Context, next echo.HandlerFunc) error {
+	if err := next(c); err != nil {
+		s.answerError(err, c)
 	}
+	return nil
 }
 
 // answerError is echo's error handler: routing failures and stray errors
@@ -261,59 +262,54 @@ func writeJSON(c echo.Context, status int, v any) error {
 // validateResponses holds each API answer back until it has been checked
 // against the contract. An answer the contract does not allow is a bug in
 // the mock: it is logged and replaced by a 500 that says so.
-func (s *Server) validateResponses(next echo.HandlerFunc) echo.HandlerFunc {
-	if s.opts.DisableResponseValidation {
-		return next
+func (s *Server) validateResponses(c echo.Context, next echo.HandlerFunc) error {
+	if s.opts.DisableResponseValidation || !isAPI(c.Request().URL.Path) {
+		return s.errorsAsResponses(c, next)
 	}
-	return func(c echo.Context) error {
-		if !isAPI(c.Request().URL.Path) {
-			return next(c)
-		}
-		res := c.Response()
-		held := heldWriters.Get().(*heldWriter)
-		held.ResponseWriter, held.status, held.hijacked = res.Writer, http.StatusOK, false
-		held.body.Reset()
-		res.Writer = held
-		defer func() {
-			res.Writer = held.ResponseWriter
-			held.ResponseWriter = nil
-			if held.body.Cap() <= 64<<10 {
-				heldWriters.Put(held)
-			}
-		}()
-		if err := next(c); err != nil {
-			return err
-		}
-		if held.hijacked {
-			return nil
-		}
-		var verr error
-		if !s.cat.contract.QuickValidResponse(held.status, res.Header().Get(echo.HeaderContentType), held.body.Bytes()) {
-			verr = s.checkResponse(c.Request(), held.status, res.Header(), held.body.Bytes())
-		}
+	res := c.Response()
+	held := heldWriters.Get().(*heldWriter)
+	held.ResponseWriter, held.status, held.hijacked = res.Writer, http.StatusOK, false
+	held.body.Reset()
+	res.Writer = held
+	defer func() {
 		res.Writer = held.ResponseWriter
-		if verr == nil {
-			held.ResponseWriter.WriteHeader(held.status)
-			_, err := held.ResponseWriter.Write(held.body.Bytes())
-			return err
+		held.ResponseWriter = nil
+		if held.body.Cap() <= 64<<10 {
+			heldWriters.Put(held)
 		}
-		s.log.Error("the mock answered outside the contract", "status", held.status, "error", verr.Error())
-		for k := range res.Header() {
-			if k != ContractHeader {
-				res.Header().Del(k)
-			}
-		}
-		body, _ := json.Marshal(gen.Error{
-			Code:    "mock_contract_violation",
-			Message: fmt.Sprintf("benji-mock produced a %d answer that the contract does not allow; this is a bug in the mock.", held.status),
-		})
-		exchangeOf(c).outcome = "mock_contract_violation"
-		res.Status = http.StatusInternalServerError
-		res.Header().Set("Content-Type", "application/json")
-		held.ResponseWriter.WriteHeader(http.StatusInternalServerError)
-		_, err := held.ResponseWriter.Write(body)
+	}()
+	if err := s.errorsAsResponses(c, next); err != nil {
 		return err
 	}
+	if held.hijacked {
+		return nil
+	}
+	var verr error
+	if !s.cat.contract.QuickValidResponse(held.status, res.Header().Get(echo.HeaderContentType), held.body.Bytes()) {
+		verr = s.checkResponse(c.Request(), held.status, res.Header(), held.body.Bytes())
+	}
+	res.Writer = held.ResponseWriter
+	if verr == nil {
+		held.ResponseWriter.WriteHeader(held.status)
+		_, err := held.ResponseWriter.Write(held.body.Bytes())
+		return err
+	}
+	s.log.Error("the mock answered outside the contract", "status", held.status, "error", verr.Error())
+	for k := range res.Header() {
+		if k != ContractHeader {
+			res.Header().Del(k)
+		}
+	}
+	body, _ := json.Marshal(gen.Error{
+		Code:    "mock_contract_violation",
+		Message: fmt.Sprintf("benji-mock produced a %d answer that the contract does not allow; this is a bug in the mock.", held.status),
+	})
+	exchangeOf(c).outcome = "mock_contract_violation"
+	res.Status = http.StatusInternalServerError
+	res.Header().Set("Content-Type", "application/json")
+	held.ResponseWriter.WriteHeader(http.StatusInternalServerError)
+	_, err := held.ResponseWriter.Write(body)
+	return err
 }
 
 func (s *Server) checkResponse(req *http.Request, status int, header http.Header, body []byte) error {

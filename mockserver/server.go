@@ -82,10 +82,10 @@ func (s *Server) routes() *echo.Echo {
 	e.HideBanner = true
 	e.HidePort = true
 	e.HTTPErrorHandler = s.answerError
-	e.Use(s.observe, s.recoverPanics, s.validateResponses, s.errorsAsResponses)
+	e.Use(s.middleware)
 
 	gen.RegisterHandlersWithOptions(e, &api{s}, gen.RegisterHandlersOptions{
-		OperationMiddlewares: map[string][]echo.MiddlewareFunc{"createToken": {s.addLatency, s.validateRequest}},
+		OperationMiddlewares: map[string][]echo.MiddlewareFunc{"createToken": {s.beforeCreateToken}},
 	})
 	// echo answers OPTIONS itself with 204, which the contract does not
 	// document; the API takes POST only.

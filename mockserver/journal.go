@@ -40,16 +40,24 @@ type Entry struct {
 	// Injected says which queued fault or Prefer preference shaped the answer.
 	Injected string `json:"injected,omitempty"`
 
-	// decode says Request is still to be decoded from Body: the hot path
+	// raw is the body as received (cut at 4 KiB); Body is made from it
+	// when the entry is read, not on the hot path. The request's own
+	// buffer, never written after the request: no copy is needed.
+	raw []byte
+	// decode says Request is still to be decoded from raw: the hot path
 	// leaves that to whoever reads the journal.
 	decode bool
 }
 
-// decoded returns e with Request filled in.
-func (e Entry) decoded() Entry {
-	if e.decode {
-		e.Request, e.decode = decodeValid([]byte(e.Body)), false
+// forReading returns e with Body and Request filled in.
+func (e Entry) forReading() Entry {
+	if e.raw != nil {
+		e.Body = string(e.raw)
 	}
+	if e.decode {
+		e.Request, e.decode = decodeValid(e.raw), false
+	}
+	e.raw = nil
 	return e
 }
 
@@ -119,7 +127,7 @@ func (j *journal) list(f Filter) []Entry {
 	j.mu.Unlock()
 	out := []Entry{}
 	for _, e := range all {
-		if e = e.decoded(); f.matches(&e) {
+		if e = e.forReading(); f.matches(&e) {
 			out = append(out, e)
 			if f.Limit > 0 && len(out) == f.Limit {
 				break
@@ -135,7 +143,7 @@ func (j *journal) byToken(token string) (Entry, bool) {
 	defer j.mu.Unlock()
 	for i := range j.entries {
 		if j.entries[i].Token == token {
-			return j.entries[i].decoded(), true
+			return j.entries[i].forReading(), true
 		}
 	}
 	return Entry{}, false

@@ -50,6 +50,9 @@ func (x *exchange) typed() *gen.TokenRequest {
 type mockContext struct {
 	echo.Context
 	x exchange
+	// requestIDHeader backs the X-Request-Id header value, saving an
+	// allocation.
+	requestIDHeader [1]string
 }
 
 // RequestIDHeader names the header that identifies a request in the journal
@@ -136,7 +139,7 @@ func (s *Server) observe(ec echo.Context, next echo.HandlerFunc) error {
 			Violations: x.violations,
 			Request:    request,
 			decode:     request == nil && x.valid,
-			Body:       string(body),
+			raw:        body,
 			Token:      x.token,
 			Injected:   x.injected,
 		})

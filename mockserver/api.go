@@ -168,19 +168,22 @@ func (s *Server) checkSecurity(req *http.Request) error {
 // readBody reads at most limit+1 bytes, in one allocation when the length
 // is declared.
 func readBody(r io.Reader, declared, limit int64) ([]byte, error) {
-	if declared >= 0 && declared <= limit {
-		buf := make([]byte, declared+1)
-		n, err := io.ReadFull(io.LimitReader(r, limit+1), buf)
-		if err == io.ErrUnexpectedEOF || err == io.EOF {
-			err = nil
-		}
-		if err != nil || n <= int(declared) {
-			return buf[:n], err
-		}
-		rest, err := io.ReadAll(io.LimitReader(r, limit+1-int64(n)))
-		return append(buf[:n], rest...), err
+	if declared < 0 || declared > limit {
+		return io.ReadAll(io.LimitReader(r, limit+1))
 	}
-	return io.ReadAll(io.LimitReader(r, limit+1))
+	// One byte more than declared, to notice a body longer than its header.
+	buf := make([]byte, declared+1)
+	n, err := io.ReadFull(r, buf)
+	switch {
+	case (err == io.ErrUnexpectedEOF || err == io.EOF) && int64(n) == declared:
+		return buf[:n], nil // the whole body, as declared
+	case err == io.ErrUnexpectedEOF || err == io.EOF:
+		return buf[:n], fmt.Errorf("body ended after %d of %d bytes: %w", n, declared, io.ErrUnexpectedEOF)
+	case err != nil:
+		return buf[:n], err
+	}
+	rest, err := io.ReadAll(io.LimitReader(r, limit+1-int64(n)))
+	return append(buf, rest...), err
 }
 
 func (s *Server) tooLarge(c echo.Context) error {

@@ -2,12 +2,17 @@ package mockserver
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"fmt"
+	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -78,5 +83,34 @@ func TestPanicsAreRecovered(t *testing.T) {
 	// And the server still answers.
 	if rec := serve(s, "GET", "/healthz"); rec.Code != http.StatusOK {
 		t.Errorf("after the panic /healthz = %d", rec.Code)
+	}
+}
+
+// A client that never finishes its headers is cut off after the read-header
+// timeout instead of holding a connection forever.
+func TestSlowHeadersAreCutOff(t *testing.T) {
+	s, _ := newWithRoute(t, "/unused", func(echo.Context) error { return nil })
+	s.readHeaderTimeout = 200 * time.Millisecond
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go s.Serve(ctx, ln)
+	conn, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprint(conn, "POST /verify/token/create HTTP/1.1\r\nHost: x\r\n") // and nothing more
+	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	start := time.Now()
+	_, err = io.ReadAll(conn)
+	if err != nil {
+		t.Fatalf("the connection was not closed by the server: %v", err)
+	}
+	if took := time.Since(start); took > 3*time.Second {
+		t.Errorf("closed after %s, want about the 200ms timeout", took)
 	}
 }

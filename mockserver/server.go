@@ -44,6 +44,8 @@ type Server struct {
 	handler http.Handler
 	// contractHeader is the ContractHeader value, shared by every answer.
 	contractHeader []string
+	// readHeaderTimeout is ReadHeaderTimeout; tests shorten it.
+	readHeaderTimeout time.Duration
 }
 
 var _ gen.ServerInterface = (*api)(nil)
@@ -57,11 +59,12 @@ func New(opts Options) (*Server, error) {
 	}
 	opts = opts.withDefaults()
 	s := &Server{
-		opts:           opts,
-		cat:            cat,
-		log:            opts.Logger,
-		journal:        newJournal(opts.JournalSize),
-		contractHeader: []string{cat.contractID},
+		opts:              opts,
+		cat:               cat,
+		log:               opts.Logger,
+		journal:           newJournal(opts.JournalSize),
+		contractHeader:    []string{cat.contractID},
+		readHeaderTimeout: ReadHeaderTimeout,
 	}
 	if len(opts.Tokens) > 0 {
 		s.tokens = make(map[string]struct{}, len(opts.Tokens))
@@ -116,7 +119,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           s,
-		ReadHeaderTimeout: ReadHeaderTimeout,
+		ReadHeaderTimeout: s.readHeaderTimeout,
 		ReadTimeout:       ReadTimeout,
 		WriteTimeout:      WriteTimeout,
 		IdleTimeout:       IdleTimeout,

@@ -3,8 +3,10 @@
 #   docker build -t benji-mock .
 #   docker run --rm -p 4010:4010 benji-mock
 #
-# GO_IMAGE picks the builder. Where no registry is reachable, build a local Go
-# image and pass it (scripts/e2e-compose.sh shows how).
+# The consumer stage is the example partner service of compose.yaml
+# (docker build --target consumer .). GO_IMAGE picks the builder; where no
+# registry is reachable, build a local Go image and pass it
+# (scripts/e2e-compose.sh shows how).
 ARG GO_IMAGE=golang:1.26
 
 FROM ${GO_IMAGE} AS build
@@ -15,9 +17,14 @@ WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
-RUN go build -trimpath -ldflags="-s -w" -o /out/benji-mock ./cmd/benji-mock
+RUN go build -trimpath -ldflags="-s -w" -o /out/ ./cmd/benji-mock ./examples/consumer
 
-FROM scratch
+FROM scratch AS consumer
+COPY --from=build /out/consumer /consumer
+USER 65532:65532
+ENTRYPOINT ["/consumer"]
+
+FROM scratch AS benji-mock
 ARG VERSION=dev
 LABEL org.opencontainers.image.title="benji-mock" \
       org.opencontainers.image.description="Contract-validated fake of the Benji Connect token API" \

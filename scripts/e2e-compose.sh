@@ -77,16 +77,16 @@ tar -C "$rootfs" -c . | docker import \
   --change 'ENV PATH=/usr/local/go/bin:/bin HOME=/root GOCACHE=/tmp/gocache GOPATH=/tmp/gopath' \
   --change 'LABEL benji-e2e=1' - "$BUILDER_IMAGE" >/dev/null
 
-build() { # tag dockerfile
+build() { # tag target
   docker build --network host --label benji-e2e=1 \
     --build-arg GO_IMAGE="$BUILDER_IMAGE" \
     --build-arg GOPROXY="$(go env GOPROXY)" \
     --build-arg GOFLAGS="$(go env GOFLAGS)" \
-    -t "$1" -f "$2" . >"$workdir/build.log" 2>&1 || { tail -30 "$workdir/build.log"; fail "docker build $1"; }
+    --target "$2" -t "$1" . >"$workdir/build.log" 2>&1 || { tail -30 "$workdir/build.log"; fail "docker build $1"; }
 }
 say "build $MOCK_IMAGE and $CONSUMER_IMAGE"
-build "$MOCK_IMAGE" Dockerfile
-build "$CONSUMER_IMAGE" examples/consumer/Dockerfile
+build "$MOCK_IMAGE" benji-mock
+build "$CONSUMER_IMAGE" consumer
 
 size=$(docker image inspect -f '{{.Size}}' "$MOCK_IMAGE")
 echo "image size: $size bytes (limit $MAX_IMAGE_BYTES)"

@@ -114,3 +114,26 @@ func TestSlowHeadersAreCutOff(t *testing.T) {
 		t.Errorf("closed after %s, want about the 200ms timeout", took)
 	}
 }
+
+// The journal keeps at most 4 KiB of a body, and not the rest of its buffer.
+func TestJournalBoundsLargeBodies(t *testing.T) {
+	s, _ := newWithRoute(t, "/unused", func(echo.Context) error { return nil })
+	body := `{"mode":1,"display_name":"x","extra":"` + strings.Repeat("y", 512<<10) + `"}`
+	req := httptest.NewRequest("POST", "/verify/token/create", strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer t")
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, req)
+	if rec.Code != 200 {
+		t.Fatalf("status %d: %s", rec.Code, rec.Body)
+	}
+	s.journal.mu.Lock()
+	raw := s.journal.entries[0].raw
+	s.journal.mu.Unlock()
+	if len(raw) != maxJournalBody || cap(raw) > maxJournalBody {
+		t.Errorf("the journal holds %d bytes in a buffer of %d, want at most %d", len(raw), cap(raw), maxJournalBody)
+	}
+	if e := s.Requests(Filter{})[0]; e.Request == nil || e.Request.DisplayName != "x" {
+		t.Errorf("the large body was not decoded for the journal: %+v", e.Request)
+	}
+}

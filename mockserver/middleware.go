@@ -125,7 +125,8 @@ func (s *Server) observe(ec echo.Context, next echo.HandlerFunc) error {
 		if len(body) > maxJournalBody {
 			// Too long to keep whole: decode it now, keep the start.
 			request = x.typed()
-			body = body[:maxJournalBody]
+			// A copy: a slice of the request's buffer would keep all of it.
+			body = append([]byte(nil), body[:maxJournalBody]...)
 		} else if x.request != nil {
 			request = x.request
 		}

@@ -21,6 +21,8 @@ export DOCKER_BUILDKIT=0 # the machine has no buildx; the classic builder does a
 export BENJI_MOCK_PORT=$PORT
 
 say() { printf '\n== %s\n' "$*"; }
+checks=0
+passed() { checks=$((checks + 1)); echo "ok: $*"; }
 fail() { printf 'e2e-compose: FAIL: %s\n' "$*" >&2; exit 1; }
 
 compose() { docker-compose -p "$PROJECT" -f compose.yaml "$@"; }
@@ -42,7 +44,7 @@ cleanup() {
     for _ in $(seq 50); do kill -0 "$started_dockerd" 2>/dev/null || break; sleep 0.2; done
   fi
   rm -rf "$workdir"
-  [ $status -eq 0 ] && echo "e2e-compose: PASS" || echo "e2e-compose: FAIL (exit $status)"
+  if [ $status -eq 0 ]; then echo "e2e-compose: $checks passed, 0 failed"; else echo "e2e-compose: $checks passed, 1 failed"; fi
   exit $status
 }
 trap cleanup EXIT
@@ -91,7 +93,9 @@ build "$CONSUMER_IMAGE" consumer
 size=$(docker image inspect -f '{{.Size}}' "$MOCK_IMAGE")
 echo "image size: $size bytes (limit $MAX_IMAGE_BYTES)"
 [ "$size" -lt "$MAX_IMAGE_BYTES" ] || fail "image is $size bytes, over 20 MB"
+passed "image under 20 MB"
 [ "$(docker image inspect -f '{{.Config.User}}' "$MOCK_IMAGE")" = "65532:65532" ] || fail "image does not run as the non-root user"
+passed "image runs as 65532"
 
 say "compose up"
 compose up -d --no-build
@@ -101,7 +105,7 @@ for _ in $(seq 60); do
   sleep 0.5
 done
 [ "$(docker inspect -f '{{.State.Health.Status}}' "$mock")" = healthy ] || { compose logs benji-mock; fail "benji-mock is not healthy"; }
-echo "benji-mock healthy"
+passed "benji-mock healthy"
 
 say "the consumer got a token through compose's service DNS"
 consumer=$(compose ps -q consumer)
@@ -115,21 +119,21 @@ token=$(docker logs "$consumer" 2>/dev/null | sed -n 's/^token: //p')
 [ -n "$token" ] || fail "the consumer printed no token"
 curl -fsS "http://127.0.0.1:$PORT/__mock/tokens/$token" | grep -q '"display_name":"Reward Cookies"' \
   || fail "the mock has no journal entry for the consumer's token"
-echo "token $token is in the mock's journal"
+passed "token $token is in the mock's journal"
 
 say "answers from the host"
 url="http://127.0.0.1:$PORT/verify/token/create"
 seed='{"mode":3,"display_name":"Reward Cookies","partner_id":3,"partnership_id":49,"merchant_id":48,"custom_attributes":{"actions":[{"mode":3,"amount":1000,"allows_editing":true}]}}'
 code=$(curl -sS -o "$workdir/ok.json" -w '%{http_code}' "$url" -H 'Authorization: Bearer t' -H 'Content-Type: application/json' -d "$seed")
 [ "$code" = 200 ] && grep -q '"code":"ok"' "$workdir/ok.json" || fail "seed request: $code $(cat "$workdir/ok.json")"
-echo "seed transfer request: 200 $(cat "$workdir/ok.json")"
+passed "seed transfer request: 200 $(cat "$workdir/ok.json")"
 code=$(curl -sS -o "$workdir/bad.json" -w '%{http_code}' "$url" -H 'Authorization: Bearer t' -H 'Content-Type: application/json' -d '{"mode":2,"display_name":"x"}')
 [ "$code" = 400 ] && grep -q '"field":"/mode"' "$workdir/bad.json" || fail "bad request: $code $(cat "$workdir/bad.json")"
-echo "bad request: 400 $(cat "$workdir/bad.json")"
+passed "bad request: 400 $(cat "$workdir/bad.json")"
 
 say "graceful stop"
 docker stop -t 10 "$mock" >/dev/null
 exit_code=$(docker inspect -f '{{.State.ExitCode}}' "$mock")
 docker logs "$mock" 2>&1 | tail -2
 [ "$exit_code" = 0 ] || fail "benji-mock exited $exit_code on docker stop"
-echo "benji-mock exited 0"
+passed "benji-mock exited 0"

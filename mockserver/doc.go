@@ -1,3 +1,28 @@
-// Package mockserver is a contract-validated fake of the Benji Connect token
-// API, for local development and for Go tests.
+// Package mockserver is a fake of the Benji Connect token API, held to the
+// contract in openapi.yaml: whatever it accepts, the contract accepts;
+// whatever it answers, the contract allows; and a wrong request gets an
+// answer that names what is wrong.
+//
+// New builds a Server, an http.Handler; Serve runs it with timeouts and a
+// graceful shutdown; cmd/benji-mock is the binary around it. For Go tests,
+// NewTestServer starts one on a free port and closes it with the test:
+//
+//	ts := mockserver.NewTestServer(t)
+//	ts.QueueFault(mockserver.Fault{Status: 429, Times: 2})
+//	// ... point the code under test at ts.URL ...
+//	for _, e := range ts.Requests(mockserver.Filter{}) { ... }
+//
+// Requests are checked in this order: bearer token (401), media type (415),
+// size (413), JSON syntax and schema (400, with every violation in errors[]).
+// A valid request gets a fresh version-1 UUID token, unless a queued Fault or
+// a Prefer header ("code=429", "example=expiredToken") picks another answer
+// the contract documents. The journal keeps the last requests; the admin API
+// under /__mock/ offers the same handles over HTTP.
+//
+// Where it may differ from the real service: the contract models the error
+// answers (Benji's reference documents none), so statuses, codes and messages
+// are this project's; the real API may check what the contract cannot know
+// (whether a partnership exists, whether a partner token has expired), and it
+// may accept values the contract refuses (an action's mode and amount are
+// stricter here than in the reference).
 package mockserver

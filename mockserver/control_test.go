@@ -169,6 +169,10 @@ func TestAdminAPI(t *testing.T) {
 		t.Errorf("unknown token lookup: status = %d, want 404", a.status)
 	}
 
+	if a := request(t, "PUT", admin+"/faults", ""); a.status != 405 || !strings.Contains(a.header.Get("Allow"), "POST") || !strings.Contains(a.header.Get("Allow"), "DELETE") {
+		t.Errorf("PUT /__mock/faults: status %d Allow %q, want 405 listing the admin path's methods", a.status, a.header.Get("Allow"))
+	}
+
 	request(t, "DELETE", admin+"/requests", "")
 	request(t, "DELETE", admin+"/faults", "")
 	if n, f := len(ts.Requests(mockserver.Filter{})), len(ts.Faults()); n != 0 || f != 0 {

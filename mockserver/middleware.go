@@ -230,9 +230,13 @@ func (s *Server) answerError(err error, c echo.Context) {
 	case http.StatusNotFound:
 		werr = s.writeError(c, http.StatusNotFound, "not_found", "No operation at "+c.Request().URL.Path+".", nil)
 	case http.StatusMethodNotAllowed:
-		// The contract's methods, not echo's list, which adds OPTIONS.
-		c.Response().Header().Set("Allow", s.cat.allow)
-		werr = s.writeError(c, http.StatusMethodNotAllowed, "method_not_allowed", "This path takes "+s.cat.allow+".", nil)
+		allow := c.Response().Header().Get("Allow") // echo's, for the mock's own paths
+		if isAPI(c.Request().URL.Path) {
+			// The contract's methods, not echo's list, which adds OPTIONS.
+			allow = s.cat.allow
+			c.Response().Header().Set("Allow", allow)
+		}
+		werr = s.writeError(c, http.StatusMethodNotAllowed, "method_not_allowed", "This path takes "+allow+".", nil)
 	default:
 		werr = s.writeError(c, http.StatusInternalServerError, "internal_error", "The mock failed to handle the request.", nil)
 	}

@@ -443,17 +443,11 @@ func (q *quickSchema) checkObject(sc *scanner) verdict {
 			} else if !sc.skipValue() {
 				return unsure
 			}
-			sc.skipSpace()
-			if sc.peek() == ',' {
-				sc.pos++
-				continue
-			}
-			if sc.peek() == '}' {
-				sc.pos++
+			if done, ok := sc.afterMember('}'); !ok {
+				return unsure
+			} else if done {
 				break
 			}
-			sc.err = true
-			return unsure
 		}
 	}
 	if result == good && len(q.enumNums)+len(q.enumStrs) > 0 {
@@ -484,17 +478,11 @@ func (q *quickSchema) checkArray(sc *scanner) verdict {
 			} else if !sc.skipValue() {
 				return unsure
 			}
-			sc.skipSpace()
-			if sc.peek() == ',' {
-				sc.pos++
-				continue
-			}
-			if sc.peek() == ']' {
-				sc.pos++
+			if done, ok := sc.afterMember(']'); !ok {
+				return unsure
+			} else if done {
 				break
 			}
-			sc.err = true
-			return unsure
 		}
 	}
 	if result == good && len(q.enumNums)+len(q.enumStrs) > 0 {
@@ -605,6 +593,23 @@ func hex4(b []byte) bool {
 		}
 	}
 	return true
+}
+
+// afterMember reads what follows a member of an object or array: a comma
+// (more to come) or the closing bracket (done). Anything else is a syntax
+// error.
+func (sc *scanner) afterMember(closing byte) (done, ok bool) {
+	sc.skipSpace()
+	switch sc.peek() {
+	case ',':
+		sc.pos++
+		return false, true
+	case closing:
+		sc.pos++
+		return true, true
+	}
+	sc.err = true
+	return false, false
 }
 
 // number reads a number token per the JSON grammar.
@@ -757,16 +762,8 @@ func (sc *scanner) skipOne() bool {
 			if !sc.skipValue() {
 				return false
 			}
-			sc.skipSpace()
-			switch sc.peek() {
-			case ',':
-				sc.pos++
-			case '}':
-				sc.pos++
-				return true
-			default:
-				sc.err = true
-				return false
+			if done, ok := sc.afterMember('}'); !ok || done {
+				return ok
 			}
 		}
 	case '[':
@@ -781,16 +778,8 @@ func (sc *scanner) skipOne() bool {
 			if !sc.skipValue() {
 				return false
 			}
-			sc.skipSpace()
-			switch sc.peek() {
-			case ',':
-				sc.pos++
-			case ']':
-				sc.pos++
-				return true
-			default:
-				sc.err = true
-				return false
+			if done, ok := sc.afterMember(']'); !ok || done {
+				return ok
 			}
 		}
 	case '"':

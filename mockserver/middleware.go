@@ -161,13 +161,14 @@ func (s *Server) logRequest(req *http.Request, status int, start time.Time, x *e
 	if !h.Enabled(ctx, level) {
 		return
 	}
-	r := slog.NewRecord(time.Now(), level, "request", 0)
+	now := time.Now()
+	r := slog.NewRecord(now, level, "request", 0)
 	r.AddAttrs(
 		slog.String("request_id", x.requestID),
 		slog.String("method", req.Method),
 		slog.String("path", req.URL.Path),
 		slog.Int("status", status),
-		slog.Duration("duration", time.Since(start)),
+		slog.Duration("duration", now.Sub(start)),
 	)
 	if x.outcome != "ok" {
 		// Five attributes fit in a record without an allocation; a success

@@ -75,6 +75,8 @@ type quickSchema struct {
 	enumStrs []string
 
 	oneOf []*quickSchema
+	// onlyOneOf: the schema has nothing of its own to check beside oneOf.
+	onlyOneOf bool
 }
 
 type quickProp struct {
@@ -265,6 +267,7 @@ func compileQuickAt(s *openapi3.Schema, formats map[string]stringFormat, path []
 		}
 		q.oneOf = append(q.oneOf, alt)
 	}
+	q.onlyOneOf = len(q.oneOf) > 0 && q.kind == kindAny && len(q.enumNums)+len(q.enumStrs) == 0
 	return q
 }
 
@@ -332,6 +335,10 @@ func (q *quickSchema) checkOneOf(sc *scanner) verdict {
 	}
 	if matches != 1 {
 		return bad
+	}
+	if q.onlyOneOf {
+		sc.pos = end
+		return good
 	}
 	// The schema's own keywords apply too.
 	sc.pos = start

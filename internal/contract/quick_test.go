@@ -195,6 +195,14 @@ func BenchmarkValidateBody(b *testing.B) {
 		}
 	})
 	resp := []byte(`{"code":"ok","data":{"token":"0c371a1c-aa81-11ef-b28c-0a58a9feac02"}}`)
+	b.Run("kin-openapi-response", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if !kinValidResponse(c, 200, "application/json", resp) {
+				b.Fatal("invalid")
+			}
+		}
+	})
 	b.Run("quick-response", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {

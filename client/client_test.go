@@ -162,8 +162,8 @@ func TestRetries(t *testing.T) {
 	})
 	t.Run("an attempt that times out is retried", func(t *testing.T) {
 		ts := mockserver.NewTestServer(t)
-		ts.QueueFault(mockserver.Fault{Delay: time.Second})
-		tok, err := newClient(t, ts.URL, fast, client.WithTimeout(50*time.Millisecond)).CreateToken(context.Background(), seedRequests[0].req)
+		ts.QueueFault(mockserver.Fault{Delay: 10 * time.Second})
+		tok, err := newClient(t, ts.URL, fast, client.WithTimeout(500*time.Millisecond)).CreateToken(context.Background(), seedRequests[0].req)
 		if err != nil || tok.Attempts != 2 {
 			t.Fatalf("token %+v err %v, want success on attempt 2", tok, err)
 		}
@@ -244,7 +244,7 @@ func TestDeadlines(t *testing.T) {
 	t.Run("no wait for a Retry-After beyond the deadline", func(t *testing.T) {
 		ts := mockserver.NewTestServer(t)
 		ts.QueueFault(mockserver.Fault{Status: 429, Times: 3})
-		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+		ctx, cancel := context.WithTimeout(context.Background(), 800*time.Millisecond)
 		defer cancel()
 		_, err := newClient(t, ts.URL).CreateToken(ctx, seedRequests[0].req) // Retry-After: 1s
 		if !client.IsRateLimited(err) {

@@ -294,11 +294,8 @@ func (s *Server) writeCanned(c echo.Context, r *cannedResponse) error {
 	for k, v := range r.header {
 		h[k] = v
 	}
-	if r.status != http.StatusOK {
-		var e gen.Error
-		if json.Unmarshal(r.body, &e) == nil {
-			exchangeOf(c).outcome = e.Code
-		}
+	if r.code != "" {
+		exchangeOf(c).outcome = r.code
 	}
 	return c.Blob(r.status, "application/json", r.body)
 }

@@ -19,6 +19,8 @@ type cannedResponse struct {
 	name   string
 	body   []byte
 	header http.Header
+	// code is the body's error code, the journal's outcome; "" for a 200.
+	code string
 }
 
 // catalog is everything the mock derives from the contract, prepared once
@@ -89,6 +91,9 @@ func newCatalog(c *contract.Contract) (*catalog, error) {
 				return nil, fmt.Errorf("contract: response %d example %q: %w", status, name, err)
 			}
 			r := &cannedResponse{status: status, name: name, body: body, header: header}
+			if code, ok := examples[name].(map[string]any)["code"].(string); ok && status != http.StatusOK {
+				r.code = code
+			}
 			if _, ok := cat.byStatus[status]; !ok {
 				cat.byStatus[status] = r
 			}

@@ -51,6 +51,8 @@ type Contract struct {
 	BearerOnly bool
 
 	schemaOptions []openapi3.SchemaValidationOption
+	// bodyOptions are the options ValidateBody passes, made once.
+	bodyOptions []openapi3.SchemaValidationOption
 	// quickBody is the request body schema compiled for the quick check;
 	// nil when it uses what the quick check does not implement.
 	quickBody *quickSchema
@@ -117,6 +119,7 @@ func Parse(data []byte) (*Contract, error) {
 		BodySchema:    media.Schema.Value,
 		schemaOptions: doc.GetSchemaValidationOptions(),
 	}
+	c.bodyOptions = append([]openapi3.SchemaValidationOption{openapi3.MultiErrors(), openapi3.VisitAsRequest()}, c.schemaOptions...)
 	for method := range path.Operations() {
 		c.Methods = append(c.Methods, method)
 	}
@@ -165,8 +168,7 @@ func (c *Contract) Options(auth openapi3filter.AuthenticationFunc) *openapi3filt
 // an any) against the createToken request body schema and returns every
 // violation, or nil when there is none.
 func (c *Contract) ValidateBody(value any) []FieldError {
-	opts := append([]openapi3.SchemaValidationOption{openapi3.MultiErrors(), openapi3.VisitAsRequest()}, c.schemaOptions...)
-	if err := c.BodySchema.VisitJSON(value, opts...); err != nil {
+	if err := c.BodySchema.VisitJSON(value, c.bodyOptions...); err != nil {
 		return FieldErrors(err)
 	}
 	return nil

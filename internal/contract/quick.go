@@ -440,14 +440,7 @@ func (q *quickSchema) checkObject(sc *scanner) verdict {
 					child = p.schema
 				}
 			}
-			if child != nil {
-				switch child.check(sc) {
-				case bad:
-					result = bad
-				case unsure:
-					return unsure
-				}
-			} else if !sc.skipValue() {
+			if result = sc.member(child, result); result == unsure {
 				return unsure
 			}
 			if done, ok := sc.afterMember('}'); !ok {
@@ -475,14 +468,11 @@ func (q *quickSchema) checkArray(sc *scanner) verdict {
 	} else {
 		for {
 			sc.skipSpace()
-			if q.items != nil && result != bad {
-				switch q.items.check(sc) {
-				case bad:
-					result = bad
-				case unsure:
-					return unsure
-				}
-			} else if !sc.skipValue() {
+			items := q.items
+			if result == bad {
+				items = nil // already refused: only the syntax is left to check
+			}
+			if result = sc.member(items, result); result == unsure {
 				return unsure
 			}
 			if done, ok := sc.afterMember(']'); !ok {
@@ -600,6 +590,25 @@ func hex4(b []byte) bool {
 		}
 	}
 	return true
+}
+
+// member checks the value of an object member or array element against
+// schema, or with no schema only skips it, and folds the verdict into the
+// container's result so far.
+func (sc *scanner) member(schema *quickSchema, result verdict) verdict {
+	if schema == nil {
+		if !sc.skipValue() {
+			return unsure
+		}
+		return result
+	}
+	switch schema.check(sc) {
+	case bad:
+		return bad
+	case unsure:
+		return unsure
+	}
+	return result
 }
 
 // afterMember reads what follows a member of an object or array: a comma

@@ -13,12 +13,19 @@ import (
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
+	"github.com/benjiconnect/benji/internal/profiling"
 	"github.com/benjiconnect/benji/mockserver"
 )
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:4011", "address to listen on")
+	pprofAddr := flag.String("pprof-addr", "", "serve Go's pprof endpoints on this address (off when empty)")
 	flag.Parse()
+	if *pprofAddr != "" {
+		if err := profiling.Start(*pprofAddr); err != nil {
+			log.Fatal(err)
+		}
+	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.POST("/verify/token/create", func(c echo.Context) error {

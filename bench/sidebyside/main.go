@@ -15,6 +15,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -50,10 +51,11 @@ func (r result) cpuPerRequest() time.Duration {
 }
 
 type server struct {
-	name string
-	addr string
-	cmd  *exec.Cmd
-	runs []result
+	name      string
+	addr      string
+	pprofAddr string
+	cmd       *exec.Cmd
+	runs      []result
 }
 
 func main() {
@@ -62,14 +64,15 @@ func main() {
 	connections := flag.Int("connections", 32, "concurrent connections")
 	threads := flag.Int("threads", 1, "wrk threads")
 	mockArgs := flag.String("mock-args", "", "extra benji-mock flags, for finding where the time goes (e.g. \"--log-level warn\")")
+	profile := flag.String("profile", "", "after the rounds, load each server once more while taking a CPU profile into this folder, and print CPU time per request by function")
 	flag.Parse()
-	if err := run(*rounds, *duration, *connections, *threads, strings.Fields(*mockArgs)); err != nil {
+	if err := run(*rounds, *duration, *connections, *threads, strings.Fields(*mockArgs), *profile); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(rounds int, duration time.Duration, connections, threads int, mockArgs []string) error {
+func run(rounds int, duration time.Duration, connections, threads int, mockArgs []string, profileDir string) error {
 	if _, err := exec.LookPath("wrk"); err != nil {
 		return errors.New("wrk is not installed (apt-get install wrk)")
 	}
@@ -89,16 +92,16 @@ func run(rounds int, duration time.Duration, connections, threads int, mockArgs 
 		return err
 	}
 
-	mock := &server{name: "benji-mock", addr: "127.0.0.1:4020"}
-	ref := &server{name: "reference", addr: "127.0.0.1:4021"}
+	mock := &server{name: "benji-mock", addr: "127.0.0.1:4020", pprofAddr: "127.0.0.1:4022"}
+	ref := &server{name: "reference", addr: "127.0.0.1:4021", pprofAddr: "127.0.0.1:4023"}
 	logFile, err := os.Create(filepath.Join(dir, "mock.log"))
 	if err != nil {
 		return err
 	}
 	defer logFile.Close()
-	mock.cmd = exec.Command(filepath.Join(dir, "benji-mock"), append([]string{"--addr", mock.addr}, mockArgs...)...)
+	mock.cmd = exec.Command(filepath.Join(dir, "benji-mock"), append([]string{"--addr", mock.addr, "--pprof-addr", mock.pprofAddr}, mockArgs...)...)
 	mock.cmd.Stderr = logFile // the default text log, one line a request, kept on
-	ref.cmd = exec.Command(filepath.Join(dir, "reference"), "--addr", ref.addr)
+	ref.cmd = exec.Command(filepath.Join(dir, "reference"), "--addr", ref.addr, "--pprof-addr", ref.pprofAddr)
 	var startup time.Duration
 	for _, s := range []*server{mock, ref} {
 		start := time.Now()
@@ -155,6 +158,66 @@ func run(rounds int, duration time.Duration, connections, threads int, mockArgs 
 	served := sum(mock.runs, func(r result) int64 { return r.Requests })
 	fmt.Printf("mock startup to healthy /healthz: %s\n", startup.Round(time.Millisecond))
 	fmt.Printf("mock resident memory after %d requests: %s\n", served, rss(mock.cmd.Process.Pid))
+	if profileDir == "" {
+		return nil
+	}
+	for _, s := range []*server{mock, ref} {
+		if err := profileLoad(s, profileDir, script, duration, connections, threads); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// profileLoad loads s once more while taking a CPU profile of it, saves the
+// profile as DIR/NAME.pprof, and prints each function's cumulative CPU time
+// divided by the requests of that load.
+func profileLoad(s *server, dir, script string, duration time.Duration, connections, threads int) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	path := filepath.Join(dir, s.name+".pprof")
+	seconds := max(int(duration.Seconds())-1, 1)
+	fetched := make(chan error, 1)
+	go func() {
+		resp, err := http.Get(fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", s.pprofAddr, seconds))
+		if err != nil {
+			fetched <- err
+			return
+		}
+		defer resp.Body.Close()
+		data, err := io.ReadAll(resp.Body)
+		if err == nil {
+			err = os.WriteFile(path, data, 0o644)
+		}
+		fetched <- err
+	}()
+	r, err := load(s.addr, script, duration, connections, threads)
+	if err != nil {
+		return err
+	}
+	if err := <-fetched; err != nil {
+		return fmt.Errorf("profile %s: %w", s.name, err)
+	}
+	// The profile covers `seconds` of the load, at the load's request rate.
+	requests := r.rps() * float64(seconds)
+	out, err := exec.Command("go", "tool", "pprof", "-top", "-cum", "-nodecount", "80", path).Output()
+	if err != nil {
+		return fmt.Errorf("go tool pprof %s: %w", path, err)
+	}
+	fmt.Printf("\n%s: CPU per request by function (cumulative), from %s over %.0f requests\n", s.name, path, requests)
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) < 6 || !strings.HasSuffix(f[4], "%") {
+			continue
+		}
+		cum, err := time.ParseDuration(f[3])
+		if err != nil {
+			continue
+		}
+		fmt.Printf("  %9s  %s\n", (cum / time.Duration(requests)).Round(10*time.Nanosecond), strings.Join(f[5:], " "))
+	}
 	return nil
 }
 

@@ -28,6 +28,7 @@ type config struct {
 	logFormat     string
 	logLevel      slog.Level
 	shutdown      time.Duration
+	pprofAddr     string
 	version       bool
 }
 
@@ -52,6 +53,7 @@ func parseConfig(args []string, lookupEnv func(string) (string, bool), stderr io
 	fs.StringVar(&cfg.logFormat, "log-format", "text", "log format: text or json")
 	fs.TextVar(&cfg.logLevel, "log-level", slog.LevelInfo, "log level: debug, info, warn or error")
 	fs.DurationVar(&cfg.shutdown, "shutdown-timeout", mockserver.DefaultShutdownTimeout, "how long requests in flight may take after SIGTERM")
+	fs.StringVar(&cfg.pprofAddr, "pprof-addr", "", "serve Go's pprof endpoints on this address (off when empty; for profiling)")
 	fs.BoolVar(&cfg.version, "version", false, "print the version and exit")
 
 	var envErr error

@@ -17,6 +17,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/benjiconnect/benji/internal/profiling"
 	"github.com/benjiconnect/benji/mockserver"
 )
 
@@ -56,6 +57,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		logger.Error("start", "error", err)
 		return 1
+	}
+	if cfg.pprofAddr != "" {
+		if err := profiling.Start(cfg.pprofAddr); err != nil {
+			logger.Error("pprof", "addr", cfg.pprofAddr, "error", err)
+			return 1
+		}
 	}
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {

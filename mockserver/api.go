@@ -96,7 +96,7 @@ func (s *Server) validateRequest(c echo.Context, next echo.HandlerFunc) error {
 	if err := s.checkSecurity(req); err != nil {
 		return s.writeError(c, http.StatusUnauthorized, "unauthorized", sentence(err.Error()), nil)
 	}
-	if ct := req.Header.Get("Content-Type"); !s.cat.contract.AcceptsMediaType(ct) {
+	if ct := headerValue(req.Header, "Content-Type"); !s.cat.contract.AcceptsMediaType(ct) {
 		msg := "Send the body as application/json"
 		if ct != "" {
 			msg += fmt.Sprintf("; got %q", ct)
@@ -151,7 +151,7 @@ func (s *Server) validateRequest(c echo.Context, next echo.HandlerFunc) error {
 // header is checked directly; otherwise kin-openapi walks them.
 func (s *Server) checkSecurity(req *http.Request) error {
 	if s.cat.contract.BearerOnly {
-		return s.checkBearer(req.Header.Get("Authorization"))
+		return s.checkBearer(headerValue(req.Header, "Authorization"))
 	}
 	input := &openapi3filter.RequestValidationInput{Request: req, Route: s.cat.contract.Route, Options: s.filter}
 	err := openapi3filter.ValidateSecurityRequirements(req.Context(), input, *s.cat.contract.Operation.Security)
@@ -227,6 +227,16 @@ func jsonProblem(err error) string {
 	return err.Error()
 }
 
+// headerValue is h.Get(name) for a name in canonical form, without Get's
+// canonicalisation on every call: a server's request headers and the
+// mock's own response headers are stored under canonical names.
+func headerValue(h http.Header, name string) string {
+	if v := h[name]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
 // sentence capitalises a message and ends it with a full stop.
 func sentence(s string) string {
 	if s == "" {
@@ -264,7 +274,7 @@ func (a *api) CreateToken(c echo.Context) error {
 			return s.writeCanned(c, r)
 		}
 	}
-	if prefer := c.Request().Header.Get("Prefer"); prefer != "" {
+	if prefer := headerValue(c.Request().Header, "Prefer"); prefer != "" {
 		status, example, err := parsePrefer(prefer)
 		if err == nil && (status != 0 || example != "") {
 			var r *cannedResponse

@@ -101,10 +101,11 @@ func (s *Server) observe(ec echo.Context, next echo.HandlerFunc) error {
 	start := time.Now()
 	c := &mockContext{Context: ec}
 	x := &c.x
-	x.requestID = requestID(c.Request().Header.Get(RequestIDHeader))
+	x.requestID = requestID(headerValue(c.Request().Header, RequestIDHeader))
 	h := c.Response().Header()
 	h[ContractHeader] = s.contractHeader // shared and never modified
-	h[RequestIDHeader] = []string{x.requestID}
+	c.requestIDHeader[0] = x.requestID
+	h[RequestIDHeader] = c.requestIDHeader[:]
 	if err := s.recoverPanics(c, next); err != nil {
 		// Every error was answered further in; this is a last resort.
 		c.Error(err)
@@ -294,7 +295,7 @@ func (s *Server) validateResponses(c echo.Context, next echo.HandlerFunc) error 
 		return nil
 	}
 	var verr error
-	if !s.cat.contract.QuickValidResponse(held.status, res.Header().Get(echo.HeaderContentType), held.body.Bytes()) {
+	if !s.cat.contract.QuickValidResponse(held.status, headerValue(res.Header(), echo.HeaderContentType), held.body.Bytes()) {
 		verr = s.checkResponse(c.Request(), held.status, res.Header(), held.body.Bytes())
 	}
 	res.Writer = held.ResponseWriter

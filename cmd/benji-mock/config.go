@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/benjiconnect/benji/internal/loghandler"
 	"github.com/benjiconnect/benji/mockserver"
 )
 
@@ -97,10 +98,12 @@ func parseConfig(args []string, lookupEnv func(string) (string, bool), stderr io
 
 func (cfg *config) logger(w io.Writer) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: cfg.logLevel}
+	// loghandler writes what slog's handlers write, faster for the
+	// per-request line.
 	if cfg.logFormat == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
+		return slog.New(loghandler.NewJSON(w, opts))
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	return slog.New(loghandler.NewText(w, opts))
 }
 
 func (cfg *config) options(logger *slog.Logger) mockserver.Options {

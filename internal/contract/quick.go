@@ -547,6 +547,13 @@ func (sc *scanner) str() (content []byte, plain, ok bool) {
 	start := sc.pos
 	plain = true
 	for sc.pos < len(sc.data) {
+		// Runs of ordinary bytes first, without the switch.
+		for sc.pos < len(sc.data) && plainByte[sc.data[sc.pos]] {
+			sc.pos++
+		}
+		if sc.pos == len(sc.data) {
+			break
+		}
 		c := sc.data[sc.pos]
 		switch {
 		case c == '"':
@@ -585,7 +592,7 @@ func (sc *scanner) str() (content []byte, plain, ok bool) {
 
 func hex4(b []byte) bool {
 	for _, c := range b {
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+		if !hexDigit[c] {
 			return false
 		}
 	}
@@ -816,21 +823,40 @@ func uuidRFC9562(b []byte) bool {
 	if len(b) != 36 || b[8] != '-' || b[13] != '-' || b[18] != '-' || b[23] != '-' {
 		return false
 	}
+	for i, c := range b {
+		if !hexDigit[c] && i != 8 && i != 13 && i != 18 && i != 23 {
+			return false
+		}
+	}
+	version, variant := b[14], b[19]
+	if '1' <= version && version <= '8' &&
+		(variant == '8' || variant == '9' || variant == 'a' || variant == 'b' || variant == 'A' || variant == 'B') {
+		return true
+	}
+	// The nil and the max UUID have no version.
 	zeros, fs := true, true
 	for i, c := range b {
 		if i == 8 || i == 13 || i == 18 || i == 23 {
 			continue
 		}
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
-			return false
-		}
 		zeros = zeros && c == '0'
 		fs = fs && (c == 'f' || c == 'F')
 	}
-	if zeros || fs {
-		return true
-	}
-	version, variant := b[14], b[19]
-	return '1' <= version && version <= '8' &&
-		(variant == '8' || variant == '9' || variant == 'a' || variant == 'b' || variant == 'A' || variant == 'B')
+	return zeros || fs
 }
+
+// hexDigit marks the bytes that are hexadecimal digits.
+var hexDigit = [256]bool{
+	'0': true, '1': true, '2': true, '3': true, '4': true, '5': true, '6': true, '7': true, '8': true, '9': true,
+	'a': true, 'b': true, 'c': true, 'd': true, 'e': true, 'f': true,
+	'A': true, 'B': true, 'C': true, 'D': true, 'E': true, 'F': true,
+}
+
+// plainByte marks the bytes that may stand in a JSON string as they are:
+// not '"', not '\\' and not a control character.
+var plainByte = func() (t [256]bool) {
+	for c := 0x20; c < 256; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()

@@ -65,14 +65,15 @@ func main() {
 	threads := flag.Int("threads", 1, "wrk threads")
 	mockArgs := flag.String("mock-args", "", "extra benji-mock flags, for finding where the time goes (e.g. \"--log-level warn\")")
 	profile := flag.String("profile", "", "after the rounds, load each server once more while taking a CPU profile into this folder, and print CPU time per request by function")
+	gogc := flag.String("gogc", "", "run both servers with this GOGC; by default each keeps its own (benji-mock 400, the reference Go's 100)")
 	flag.Parse()
-	if err := run(*rounds, *duration, *connections, *threads, strings.Fields(*mockArgs), *profile); err != nil {
+	if err := run(*rounds, *duration, *connections, *threads, strings.Fields(*mockArgs), *profile, *gogc); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(rounds int, duration time.Duration, connections, threads int, mockArgs []string, profileDir string) error {
+func run(rounds int, duration time.Duration, connections, threads int, mockArgs []string, profileDir, gogc string) error {
 	if _, err := exec.LookPath("wrk"); err != nil {
 		return errors.New("wrk is not installed (apt-get install wrk)")
 	}
@@ -102,6 +103,13 @@ func run(rounds int, duration time.Duration, connections, threads int, mockArgs 
 	mock.cmd = exec.Command(filepath.Join(dir, "benji-mock"), append([]string{"--addr", mock.addr, "--pprof-addr", mock.pprofAddr}, mockArgs...)...)
 	mock.cmd.Stderr = logFile // the default text log, one line a request, kept on
 	ref.cmd = exec.Command(filepath.Join(dir, "reference"), "--addr", ref.addr, "--pprof-addr", ref.pprofAddr)
+	gcNote := "each its own GOGC"
+	if gogc != "" {
+		gcNote = "both GOGC=" + gogc
+		for _, s := range []*server{mock, ref} {
+			s.cmd.Env = append(os.Environ(), "GOGC="+gogc)
+		}
+	}
 	var startup time.Duration
 	for _, s := range []*server{mock, ref} {
 		start := time.Now()
@@ -117,8 +125,8 @@ func run(rounds int, duration time.Duration, connections, threads int, mockArgs 
 		}
 	}
 
-	fmt.Printf("machine: %d cores; wrk -t%d -c%d, %d rounds of %s per server, alternating; benji-mock %s\n",
-		runtime.NumCPU(), threads, connections, rounds, duration, strings.Join(append([]string{"defaults"}, mockArgs...), " "))
+	fmt.Printf("machine: %d cores; wrk -t%d -c%d, %d rounds of %s per server, alternating; benji-mock %s; %s\n",
+		runtime.NumCPU(), threads, connections, rounds, duration, strings.Join(append([]string{"defaults"}, mockArgs...), " "), gcNote)
 	for _, s := range []*server{mock, ref} { // warm-up, not counted
 		if _, err := load(s.addr, script, time.Second, connections, threads); err != nil {
 			return err

@@ -108,3 +108,23 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 	defer s.mu.Unlock()
 	return s.w.Write(p)
 }
+
+func TestGCPercentLeavesGOGCToTheUser(t *testing.T) {
+	tests := []struct {
+		env     map[string]string
+		percent int
+		set     bool
+	}{
+		{env: nil, percent: defaultGCPercent, set: true},
+		{env: map[string]string{"GOGC": "100"}, set: false},
+		{env: map[string]string{"GOGC": "off"}, set: false},
+		{env: map[string]string{"GOGC": ""}, set: false},
+	}
+	for _, tt := range tests {
+		lookup := func(k string) (string, bool) { v, ok := tt.env[k]; return v, ok }
+		percent, set := gcPercent(lookup)
+		if percent != tt.percent || set != tt.set {
+			t.Errorf("env %v: gcPercent = %d, %v; want %d, %v", tt.env, percent, set, tt.percent, tt.set)
+		}
+	}
+}

@@ -296,7 +296,7 @@ func (a *api) CreateToken(c echo.Context) error {
 	x.token = id.String()
 	body := make([]byte, 0, len(tokenPrefix)+len(x.token)+len(tokenSuffix))
 	body = append(append(append(body, tokenPrefix...), x.token...), tokenSuffix...)
-	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, body)
+	return s.writeJSONBytes(c, http.StatusOK, body)
 }
 
 func (s *Server) writeCanned(c echo.Context, r *cannedResponse) error {
@@ -307,7 +307,7 @@ func (s *Server) writeCanned(c echo.Context, r *cannedResponse) error {
 	if r.code != "" {
 		exchangeOf(c).outcome = r.code
 	}
-	return c.Blob(r.status, "application/json", r.body)
+	return s.writeJSONBytes(c, r.status, r.body)
 }
 
 // drop closes the connection without an answer.

@@ -269,6 +269,20 @@ func writeJSON(c echo.Context, status int, v any) error {
 	return c.Blob(status, echo.MIMEApplicationJSON, bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
 }
 
+// writeJSONBytes answers with a JSON body, as echo's c.Blob does, but sets
+// the Content-Type (unless the answer already has one) without
+// canonicalising its name on every call.
+func (s *Server) writeJSONBytes(c echo.Context, status int, body []byte) error {
+	res := c.Response()
+	h := res.Header()
+	if _, ok := h[echo.HeaderContentType]; !ok {
+		h[echo.HeaderContentType] = s.jsonContentType // shared and never modified
+	}
+	res.WriteHeader(status)
+	_, err := res.Write(body)
+	return err
+}
+
 // validateResponses holds each API answer back until it has been checked
 // against the contract. An answer the contract does not allow is a bug in
 // the mock: it is logged and replaced by a 500 that says so.

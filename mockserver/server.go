@@ -44,6 +44,8 @@ type Server struct {
 	handler http.Handler
 	// contractHeader is the ContractHeader value, shared by every answer.
 	contractHeader []string
+	// jsonContentType is the Content-Type value of the API's answers.
+	jsonContentType []string
 	// readHeaderTimeout is ReadHeaderTimeout; tests shorten it.
 	readHeaderTimeout time.Duration
 }
@@ -64,6 +66,7 @@ func New(opts Options) (*Server, error) {
 		log:               opts.Logger,
 		journal:           newJournal(opts.JournalSize),
 		contractHeader:    []string{cat.contractID},
+		jsonContentType:   []string{echo.MIMEApplicationJSON},
 		readHeaderTimeout: ReadHeaderTimeout,
 	}
 	if len(opts.Tokens) > 0 {

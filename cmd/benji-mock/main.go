@@ -30,11 +30,11 @@ func main() {
 }
 
 // defaultGCPercent is the mock's garbage-collection target when GOGC is not
-// set. Go's default, 100, collects every time the heap doubles, but with
-// the floor of 4 MB and the contract and journal live, that is every 2 MB
-// of garbage: hundreds of collections a second under load. 400 cuts them
-// by about four, for a heap that stays within 20 MB; docs/performance.md
-// has the figures.
+// set. With Go's default, 100, the heap target sits at its 4 MB floor while
+// the contract and the journal take a good part of it, so a loaded mock
+// collects hundreds of times a second. 400 makes that about seven times
+// fewer, for a 16 MB heap target (about 32 MB resident under load);
+// docs/performance.md has the figures.
 const defaultGCPercent = 400
 
 // gcPercent returns the GC percent to set: defaultGCPercent, unless GOGC

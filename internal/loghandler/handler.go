@@ -193,24 +193,29 @@ func (h *Handler) appendValue(b []byte, v slog.Value) ([]byte, bool) {
 // of printable ASCII without space, '"' or '='; in JSON, printable ASCII
 // without '"' or '\'.
 func (h *Handler) plain(s string) bool {
+	table := &textPlain
 	if h.json {
-		for i := 0; i < len(s); i++ {
-			if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
-				return false
-			}
-		}
-		return true
-	}
-	if s == "" {
+		table = &jsonPlain
+	} else if s == "" {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; c <= 0x20 || c > 0x7e || c == '"' || c == '=' {
+		if !table[s[i]] {
 			return false
 		}
 	}
 	return true
 }
+
+// textPlain and jsonPlain mark the bytes that each format writes as they
+// are; they are read only.
+var textPlain, jsonPlain = func() (text, json [256]bool) {
+	for c := 0x20; c <= 0x7e; c++ {
+		json[c] = c != '"' && c != '\\'
+		text[c] = c != ' ' && c != '"' && c != '='
+	}
+	return text, json
+}()
 
 // stamp is one second's date and time, formatted.
 type stamp struct {

@@ -3,7 +3,7 @@ GO      ?= go
 ADDR    ?= 127.0.0.1:4010
 FUZZTIME ?= 5m
 SOAKTIME ?= 60s
-ROUNDS ?= 5
+ROUNDS ?= 7
 ROUNDTIME ?= 5s
 
 .DEFAULT_GOAL := help

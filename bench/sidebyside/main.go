@@ -59,7 +59,7 @@ type server struct {
 }
 
 func main() {
-	rounds := flag.Int("rounds", 5, "rounds; each loads both servers once")
+	rounds := flag.Int("rounds", 7, "rounds; each loads both servers once")
 	duration := flag.Duration("duration", 5*time.Second, "length of each load")
 	connections := flag.Int("connections", 32, "concurrent connections")
 	threads := flag.Int("threads", 1, "wrk threads")
@@ -163,6 +163,12 @@ func run(rounds int, duration time.Duration, connections, threads int, mockArgs 
 	}
 	fmt.Printf("\nratio mock/reference (median req/s): %.2f  (target 0.80: %s)\n", ratio, verdict)
 	fmt.Printf("ratio reference/mock CPU per request (median): %.2f\n", float64(medianCPU(ref.runs))/float64(medianCPU(mock.runs)))
+	perRound := make([]float64, len(mock.runs))
+	for i := range mock.runs {
+		perRound[i] = mock.runs[i].rps() / ref.runs[i].rps()
+	}
+	slices.Sort(perRound)
+	fmt.Printf("ratio per round: lowest %.2f, median %.2f, highest %.2f\n", perRound[0], perRound[len(perRound)/2], perRound[len(perRound)-1])
 	served := sum(mock.runs, func(r result) int64 { return r.Requests })
 	fmt.Printf("mock startup to healthy /healthz: %s\n", startup.Round(time.Millisecond))
 	fmt.Printf("mock resident memory after %d requests: %s\n", served, rss(mock.cmd.Process.Pid))

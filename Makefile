@@ -33,20 +33,22 @@ test: ## Run every test
 race: ## Run every test under the race detector (needs cgo)
 	$(GO) test -race ./...
 
-fuzz: ## Fuzz the mock with arbitrary requests, and the quick check against kin-openapi, $(FUZZTIME) each
+fuzz: ## Fuzz the mock with arbitrary requests, the quick check against kin-openapi and the log handler against slog's, $(FUZZTIME) each
 	$(GO) test -run '^$$' -fuzz FuzzCreateToken -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./mockserver/
 	$(GO) test -run '^$$' -fuzz FuzzQuickCheckAgreesWithKin -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./internal/contract/
 	$(GO) test -run '^$$' -fuzz FuzzUUIDMatcher -fuzztime $(FUZZTIME) ./internal/contract/
+	$(GO) test -run '^$$' -fuzz FuzzOutputIsSlogs -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./internal/loghandler/
 
 fuzz-short: ## A bounded fuzzing pass, as CI runs it
 	$(GO) test -run '^$$' -fuzz FuzzCreateToken -fuzztime 15s -fuzzminimizetime 1s ./mockserver/
 	$(GO) test -run '^$$' -fuzz FuzzQuickCheckAgreesWithKin -fuzztime 15s -fuzzminimizetime 1s ./internal/contract/
+	$(GO) test -run '^$$' -fuzz FuzzOutputIsSlogs -fuzztime 10s -fuzzminimizetime 1s ./internal/loghandler/
 
 soak: ## Soak the mock for $(SOAKTIME) with concurrent clients, then SIGTERM the binary under load
 	$(GO) test -count=1 -v -run 'TestSoak|TestSIGTERMUnderLoad' ./soak/ -args -soak.duration=$(SOAKTIME)
 
 bench-go: ## testing.B benchmarks of the hot path, the quick check and the client
-	$(GO) test -run '^$$' -bench . -benchmem ./internal/contract/ ./mockserver/ ./client/
+	$(GO) test -run '^$$' -bench . -benchmem ./internal/contract/ ./mockserver/ ./client/ ./internal/loghandler/
 
 bench: bench-go ## bench-go, then the side-by-side load of the mock and the bare reference (wrk)
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq wrk; } || { echo "install wrk first"; exit 1; }

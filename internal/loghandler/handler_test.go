@@ -3,10 +3,12 @@ package loghandler
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"math"
 	"testing"
+	"testing/slogtest"
 	"time"
 )
 
@@ -231,4 +233,21 @@ func BenchmarkRequestLine(b *testing.B) {
 			})
 		}
 	}
+}
+
+// The JSON handler passes slog's own conformance suite for handlers.
+func TestSlogtest(t *testing.T) {
+	var buf bytes.Buffer
+	newHandler := func(*testing.T) slog.Handler {
+		buf.Reset()
+		return NewJSON(&buf, nil)
+	}
+	result := func(t *testing.T) map[string]any {
+		var m map[string]any
+		if err := json.Unmarshal(buf.Bytes(), &m); err != nil {
+			t.Fatalf("%v: %q", err, buf.String())
+		}
+		return m
+	}
+	slogtest.Run(t, newHandler, result)
 }

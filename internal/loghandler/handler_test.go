@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"math"
+	"sync"
 	"testing"
 	"testing/slogtest"
 	"time"
@@ -250,4 +251,41 @@ func TestSlogtest(t *testing.T) {
 		return m
 	}
 	slogtest.Run(t, newHandler, result)
+}
+
+// Records from many goroutines, across second boundaries, come out as whole
+// lines that slog would also have written (run under -race by make ci).
+func TestConcurrentRecords(t *testing.T) {
+	var out bytes.Buffer
+	h := NewText(&out, nil)
+	base := time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)
+	const goroutines, each = 8, 200
+	var wg sync.WaitGroup
+	for g := range goroutines {
+		wg.Go(func() {
+			for i := range each {
+				tm := base.Add(time.Duration(g*each+i) * 7 * time.Millisecond)
+				_ = h.Handle(context.Background(), requestRecord(tm))
+			}
+		})
+	}
+	wg.Wait()
+	lines := bytes.Split(bytes.TrimSuffix(out.Bytes(), []byte("\n")), []byte("\n"))
+	if len(lines) != goroutines*each {
+		t.Fatalf("%d lines, want %d", len(lines), goroutines*each)
+	}
+	seen := map[string]bool{}
+	for g := range goroutines {
+		for i := range each {
+			var want bytes.Buffer
+			tm := base.Add(time.Duration(g*each+i) * 7 * time.Millisecond)
+			_ = slog.NewTextHandler(&want, nil).Handle(context.Background(), requestRecord(tm))
+			seen[string(bytes.TrimSuffix(want.Bytes(), []byte("\n")))] = true
+		}
+	}
+	for _, l := range lines {
+		if !seen[string(l)] {
+			t.Fatalf("line slog would not write: %q", l)
+		}
+	}
 }

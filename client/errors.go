@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/benjiconnect/benji/gen"
+	"github.com/benjiconnect/benji/internal/contract"
 )
 
 // FieldError is one violation of the contract, named by a JSON pointer into
@@ -19,12 +20,7 @@ type FieldError struct {
 }
 
 // String returns "field: message".
-func (f FieldError) String() string {
-	if f.Field == "" {
-		return "body: " + f.Message
-	}
-	return f.Field + ": " + f.Message
-}
+func (f FieldError) String() string { return contract.FieldError(f).String() }
 
 // APIError is a failure Benji answered: any status but 200, or a 200 that
 // held no token.

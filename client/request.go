@@ -9,11 +9,11 @@ import (
 // Mode is the connection mode of a Connect flow, and the kind of an Action.
 type Mode int32
 
-// The modes the reference documents. An Action takes Transfer or Redeem.
+// The modes the contract documents. An Action takes Transfer or Redeem.
 const (
-	Connect  Mode = 1
-	Transfer Mode = 3
-	Redeem   Mode = 4
+	Connect  = Mode(gen.Connect)
+	Transfer = Mode(gen.Transfer)
+	Redeem   = Mode(gen.Redeem)
 )
 
 // String names the mode: "Connect", "Transfer", "Redeem", or "Mode(n)".

@@ -32,11 +32,11 @@ func (s *Server) adminRoutes(g *echo.Group) {
 		if !ok {
 			return s.writeError(c, http.StatusNotFound, "not_found", "No journaled request was issued this token.", nil)
 		}
-		return writeJSON(c, http.StatusOK, e)
+		return s.writeJSON(c, http.StatusOK, e)
 	})
 	g.POST("/faults", s.adminQueueFault)
 	g.GET("/faults", func(c echo.Context) error {
-		return writeJSON(c, http.StatusOK, map[string][]Fault{"faults": s.Faults()})
+		return s.writeJSON(c, http.StatusOK, map[string][]Fault{"faults": s.Faults()})
 	})
 	g.DELETE("/faults", func(c echo.Context) error {
 		s.ClearFaults()
@@ -66,7 +66,7 @@ func (s *Server) adminListRequests(c echo.Context) error {
 	}
 	f.Outcome = q.Get("outcome")
 	f.UserExternalID = q.Get("user_external_id")
-	return writeJSON(c, http.StatusOK, map[string][]Entry{"requests": s.Requests(f)})
+	return s.writeJSON(c, http.StatusOK, map[string][]Entry{"requests": s.Requests(f)})
 }
 
 func (s *Server) adminQueueFault(c echo.Context) error {
@@ -85,5 +85,5 @@ func (s *Server) adminQueueFault(c echo.Context) error {
 		}
 		return s.writeError(c, http.StatusBadRequest, "invalid_fault", msg+".", nil)
 	}
-	return writeJSON(c, http.StatusCreated, map[string][]Fault{"faults": s.Faults()})
+	return s.writeJSON(c, http.StatusCreated, map[string][]Fault{"faults": s.Faults()})
 }

@@ -49,8 +49,9 @@ func (s *Server) checkBearer(header string) error {
 	if s.tokens == nil {
 		return nil
 	}
-	for known := range s.tokens {
-		if subtle.ConstantTimeCompare([]byte(known), []byte(token)) == 1 {
+	given := []byte(token)
+	for _, known := range s.tokens {
+		if subtle.ConstantTimeCompare(known, given) == 1 {
 			return nil
 		}
 	}

@@ -254,19 +254,19 @@ func (s *Server) writeError(c echo.Context, status int, code, message string, fi
 	if len(fields) > 0 {
 		body.Errors = &fields
 	}
-	return writeJSON(c, status, body)
+	return s.writeJSON(c, status, body)
 }
 
 // writeJSON answers with v as JSON. Unlike echo's c.JSON it leaves <, > and &
 // alone: messages quote "Authorization: Bearer <token>".
-func writeJSON(c echo.Context, status int, v any) error {
+func (s *Server) writeJSON(c echo.Context, status int, v any) error {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {
 		return fmt.Errorf("encode answer: %w", err)
 	}
-	return c.Blob(status, echo.MIMEApplicationJSON, bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+	return s.writeJSONBytes(c, status, bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
 }
 
 // writeJSONBytes answers with a JSON body, as echo's c.Blob does, but sets

@@ -37,7 +37,7 @@ type Server struct {
 	opts    Options
 	cat     *catalog
 	log     *slog.Logger
-	tokens  map[string]struct{}
+	tokens  [][]byte // nil: any non-empty token
 	filter  *openapi3filter.Options
 	journal *journal
 	faults  faultQueue
@@ -69,11 +69,8 @@ func New(opts Options) (*Server, error) {
 		jsonContentType:   []string{echo.MIMEApplicationJSON},
 		readHeaderTimeout: ReadHeaderTimeout,
 	}
-	if len(opts.Tokens) > 0 {
-		s.tokens = make(map[string]struct{}, len(opts.Tokens))
-		for _, t := range opts.Tokens {
-			s.tokens[t] = struct{}{}
-		}
+	for _, t := range opts.Tokens {
+		s.tokens = append(s.tokens, []byte(t))
 	}
 	s.filter = cat.contract.Options(s.authenticate)
 	s.handler = s.routes()

@@ -254,3 +254,23 @@ func TestHealthAndSpec(t *testing.T) {
 		t.Error("health and spec requests were journaled")
 	}
 }
+
+// With an allowlist, each listed token is accepted and nothing else is.
+func TestTokenAllowlist(t *testing.T) {
+	ts := mockserver.NewTestServer(t, func(o *mockserver.Options) { o.Tokens = []string{"first-token", "second-token"} })
+	for _, tt := range []struct {
+		token string
+		want  int
+	}{
+		{"first-token", http.StatusOK},
+		{"second-token", http.StatusOK},
+		{"second-token ", http.StatusOK}, // surrounding space is not part of the token
+		{"second", http.StatusUnauthorized},
+		{"second-token-2", http.StatusUnauthorized},
+	} {
+		a := request(t, "POST", ts.URL+createPath, seedTransfer, "Authorization", "Bearer "+tt.token, "Content-Type", "application/json")
+		if a.status != tt.want {
+			t.Errorf("token %q: status %d, want %d; body %s", tt.token, a.status, tt.want, a.body)
+		}
+	}
+}

@@ -11,6 +11,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -74,6 +75,9 @@ func main() {
 }
 
 func run(rounds int, duration time.Duration, connections, threads int, mockArgs []string, profileDir, gogc string) error {
+	if rounds < 1 {
+		return errors.New("-rounds must be at least 1")
+	}
 	if _, err := exec.LookPath("wrk"); err != nil {
 		return errors.New("wrk is not installed (apt-get install wrk)")
 	}
@@ -273,7 +277,7 @@ func load(addr, script string, d time.Duration, connections, threads int) (resul
 // median returns the run with the median throughput.
 func median(runs []result) result {
 	sorted := slices.Clone(runs)
-	slices.SortFunc(sorted, func(a, b result) int { return int(a.rps() - b.rps()) })
+	slices.SortFunc(sorted, func(a, b result) int { return cmp.Compare(a.rps(), b.rps()) })
 	return sorted[len(sorted)/2]
 }
 

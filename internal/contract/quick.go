@@ -280,7 +280,7 @@ func (q *quickSchema) quickValid(data []byte) bool {
 		return false
 	}
 	sc.skipSpace()
-	return sc.err == false && sc.pos == len(sc.data)
+	return !sc.err && sc.pos == len(sc.data)
 }
 
 // scanner walks JSON bytes. Any syntax error sets err; the verdict is then

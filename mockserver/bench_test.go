@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/benjiconnect/benji/bench/refserver"
-	"github.com/benjiconnect/benji/internal/loghandler"
+
 	"github.com/benjiconnect/benji/mockserver"
 )
 
@@ -73,7 +73,7 @@ func BenchmarkCreateToken(b *testing.B) {
 	b.Run("reference", func(b *testing.B) { benchServe(b, refserver.Handler(), seedTransfer) })
 	b.Run("valid", func(b *testing.B) { benchServe(b, mustNew(b, mockserver.Options{}), seedTransfer) })
 	b.Run("valid+text-log", func(b *testing.B) {
-		logger := slog.New(loghandler.NewText(io.Discard, nil))
+		logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 		benchServe(b, mustNew(b, mockserver.Options{Logger: logger}), seedTransfer)
 	})
 	b.Run("valid,no-response-validation", func(b *testing.B) {

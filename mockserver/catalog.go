@@ -39,6 +39,19 @@ type catalog struct {
 	contractID string
 	// allow is the Allow header value for the API's path.
 	allow string
+	// codes holds the error codes of the contract's examples: the outcomes
+	// of injected answers.
+	codes map[string]bool
+}
+
+// answer is the canned response as an answer value; its header map is
+// shared, and never modified.
+func (r *cannedResponse) answer() answer {
+	outcome := r.code
+	if outcome == "" {
+		outcome = OutcomeOK
+	}
+	return answer{status: r.status, header: r.header, body: r.body, outcome: outcome}
 }
 
 var loadCatalog = sync.OnceValues(func() (*catalog, error) {
@@ -56,6 +69,10 @@ func newCatalog(c *contract.Contract) (*catalog, error) {
 		byName:     map[string]*cannedResponse{},
 		contractID: c.Version + "+" + c.Hash,
 		allow:      strings.Join(slices.Sorted(slices.Values(c.Methods)), ", "),
+		codes:      map[string]bool{},
+	}
+	if !c.BearerOnly {
+		return nil, fmt.Errorf("contract: the mock checks one HTTP bearer scheme, and createToken asks for other security")
 	}
 	for code, ref := range c.Operation.Responses.Map() {
 		status, err := strconv.Atoi(code)
@@ -71,9 +88,6 @@ func newCatalog(c *contract.Contract) (*catalog, error) {
 			if h.Value.Schema != nil && h.Value.Schema.Value.Example != nil {
 				header.Set(name, fmt.Sprint(h.Value.Schema.Value.Example))
 			}
-		}
-		if status == http.StatusMethodNotAllowed {
-			header.Set("Allow", cat.allow)
 		}
 		examples := map[string]any{}
 		for name, ex := range media.Examples {
@@ -93,6 +107,7 @@ func newCatalog(c *contract.Contract) (*catalog, error) {
 			r := &cannedResponse{status: status, name: name, body: body, header: header}
 			if code, ok := examples[name].(map[string]any)["code"].(string); ok && status != http.StatusOK {
 				r.code = code
+				cat.codes[code] = true
 			}
 			if _, ok := cat.byStatus[status]; !ok {
 				cat.byStatus[status] = r
@@ -130,7 +145,7 @@ func (cat *catalog) pick(status int, example string) (*cannedResponse, error) {
 	if example != "" {
 		r, ok := cat.byName[example]
 		if !ok {
-			return nil, fmt.Errorf("example %q is not in the contract; it has %s", example, cat.exampleNames())
+			return nil, fmt.Errorf("example %q is not in the contract; it has %s", cutString(example, 64), cat.exampleNames())
 		}
 		if status != 0 && r.status != status {
 			return nil, fmt.Errorf("example %q belongs to status %d, not %d", example, r.status, status)

@@ -113,20 +113,31 @@ func (f *Fault) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
+// Bounds on faults: QueueFault refuses what is over them.
+const (
+	// MaxQueuedFaults is how many faults may wait in the queue at once.
+	MaxQueuedFaults = 1000
+	// MaxFaultTimes is the largest Fault.Times.
+	MaxFaultTimes = 100_000
+)
+
 // ErrInvalidFault is wrapped by every error QueueFault returns: the fault
 // names something the contract does not document, or nothing at all.
 var ErrInvalidFault = errors.New("invalid fault")
 
-// check validates a fault against the contract and fills in its defaults.
-func (f Fault) check(cat *catalog) (Fault, error) {
+// check validates a fault against the contract and the server's bounds, and
+// fills in its defaults. maxDelay is the longest delay the server can wait
+// and still answer before its write timeout.
+func (f Fault) check(cat *catalog, maxDelay time.Duration) (Fault, error) {
 	if f.Times == 0 {
 		f.Times = 1
 	}
 	switch {
-	case f.Times < 0:
-		return f, fmt.Errorf("%w: times must be positive, got %d", ErrInvalidFault, f.Times)
-	case f.Delay < 0:
-		return f, fmt.Errorf("%w: delay must not be negative, got %s", ErrInvalidFault, f.Delay)
+	case f.Times < 0 || f.Times > MaxFaultTimes:
+		return f, fmt.Errorf("%w: times must be between 1 and %d, got %d", ErrInvalidFault, MaxFaultTimes, f.Times)
+	case f.Delay < 0 || f.Delay > maxDelay:
+		return f, fmt.Errorf("%w: delay must be between 0 and %s (what the server can wait and still answer before its write timeout), got %s",
+			ErrInvalidFault, maxDelay, f.Delay)
 	case f.Drop && (f.Status != 0 || f.Example != ""):
 		return f, fmt.Errorf("%w: a dropped connection has no status or example", ErrInvalidFault)
 	case f.Status == 0 && f.Example == "" && f.Delay == 0 && !f.Drop:
@@ -146,10 +157,14 @@ type faultQueue struct {
 	faults []Fault // Times counts down as requests use them
 }
 
-func (q *faultQueue) push(f Fault) {
+func (q *faultQueue) push(f Fault) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	if len(q.faults) >= MaxQueuedFaults {
+		return fmt.Errorf("%w: %d faults are queued already, the most there may be; clear them or let requests use them up", ErrInvalidFault, len(q.faults))
+	}
 	q.faults = append(q.faults, f)
+	return nil
 }
 
 // take returns the first fault matching the request and uses one of its

@@ -14,22 +14,112 @@ import (
 	"testing"
 	"time"
 
-	"github.com/labstack/echo/v4"
-
 	"github.com/benjiconnect/benji/gen"
 )
 
-// newWithRoute builds a server with an extra API route, to make the mock
-// misbehave on purpose.
-func newWithRoute(t *testing.T, path string, h echo.HandlerFunc) (*Server, *bytes.Buffer) {
+// newMisbehaving builds a server whose createToken decides with decide, to
+// make the mock misbehave on purpose.
+func newMisbehaving(t *testing.T, decide func(*http.Request, *exchange) answer) (*Server, *bytes.Buffer) {
 	t.Helper()
 	var logs bytes.Buffer
 	s, err := New(Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.handler.(*echo.Echo).GET(path, h)
+	if decide != nil {
+		s.decide = decide
+	}
 	return s, &logs
+}
+
+// post sends a valid createToken request to s.
+func post(s *Server, body string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest("POST", "/verify/token/create", strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer t")
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(RequestIDHeader, "req-1")
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, req)
+	return rec
+}
+
+const validBody = `{"mode":1,"display_name":"x"}`
+
+func TestAnswersOutsideTheContractBecome500(t *testing.T) {
+	json200 := func(body string) func(*http.Request, *exchange) answer {
+		return func(*http.Request, *exchange) answer {
+			return answer{status: 200, header: http.Header{"Content-Type": {"application/json"}}, body: []byte(body), outcome: OutcomeOK}
+		}
+	}
+	tests := []struct {
+		name   string
+		decide func(*http.Request, *exchange) answer
+	}{
+		{"a 200 body without a token", json200(`{"code":"ok","data":{}}`)},
+		{"a token that is not a UUID", json200(`{"code":"ok","data":{"token":"abc"}}`)},
+		{"a status the contract does not document", func(*http.Request, *exchange) answer {
+			return answer{status: 503, header: http.Header{"Content-Type": {"application/json"}}, body: []byte(`{"code":"unavailable","message":"down"}`)}
+		}},
+		{"an error without a message", func(*http.Request, *exchange) answer {
+			return answer{status: 400, header: http.Header{"Content-Type": {"application/json"}}, body: []byte(`{"code":"bad"}`)}
+		}},
+		{"a 401 without WWW-Authenticate", func(*http.Request, *exchange) answer {
+			return answer{status: 401, header: http.Header{"Content-Type": {"application/json"}}, body: []byte(`{"code":"unauthorized","message":"no"}`)}
+		}},
+		{"a 404, which createToken cannot answer", func(*http.Request, *exchange) answer {
+			return answer{status: 404, header: http.Header{"Content-Type": {"application/json"}}, body: []byte(`{"code":"not_found","message":"no"}`)}
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s, logs := newMisbehaving(t, tc.decide)
+			rec := post(s, validBody)
+			var e gen.Error
+			if rec.Code != 500 || json.Unmarshal(rec.Body.Bytes(), &e) != nil || e.Code != OutcomeContractViolation {
+				t.Errorf("got %d %s, want 500 mock_contract_violation", rec.Code, rec.Body)
+			}
+			if got := rec.Header().Get(RequestIDHeader); got != "req-1" {
+				t.Errorf("X-Request-Id = %q, want the request's own", got)
+			}
+			if !strings.Contains(logs.String(), "level=ERROR") || !strings.Contains(logs.String(), "outside the contract") {
+				t.Errorf("no error log line for the violation:\n%s", logs)
+			}
+			if got := s.Requests(Filter{}); len(got) != 1 || got[0].Outcome != OutcomeContractViolation || got[0].Status != 500 {
+				t.Errorf("journal = %+v", got)
+			}
+		})
+	}
+	t.Run("the 401 the mock answers itself passes", func(t *testing.T) {
+		s, logs := newMisbehaving(t, nil)
+		req := httptest.NewRequest("POST", "/verify/token/create", strings.NewReader(validBody))
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, req)
+		if rec.Code != 401 || rec.Header().Get("WWW-Authenticate") != "Bearer" || strings.Contains(logs.String(), "outside") {
+			t.Errorf("got %d WWW-Authenticate %q, logs %s", rec.Code, rec.Header().Get("WWW-Authenticate"), logs)
+		}
+	})
+}
+
+func TestPanicsAreRecovered(t *testing.T) {
+	s, logs := newMisbehaving(t, func(*http.Request, *exchange) answer { panic("boom") })
+	rec := post(s, validBody)
+	var e gen.Error
+	if rec.Code != 500 || json.Unmarshal(rec.Body.Bytes(), &e) != nil || e.Code != OutcomeInternalError {
+		t.Errorf("got %d %s, want the 500 envelope", rec.Code, rec.Body)
+	}
+	if !strings.Contains(logs.String(), "boom") {
+		t.Errorf("the panic was not logged:\n%s", logs)
+	}
+	if got := s.Requests(Filter{}); len(got) != 1 || got[0].Outcome != OutcomeInternalError {
+		t.Errorf("journal = %+v, want the panicked request as internal_error", got)
+	}
+	if n := strings.Count(logs.String(), "msg=request "); n != 1 {
+		t.Errorf("%d request log lines, want exactly 1:\n%s", n, logs)
+	}
+	// And the server still answers.
+	if rec := serve(s, "GET", "/healthz"); rec.Code != http.StatusOK {
+		t.Errorf("after the panic /healthz = %d", rec.Code)
+	}
 }
 
 func serve(s *Server, method, path string) *httptest.ResponseRecorder {
@@ -38,58 +128,10 @@ func serve(s *Server, method, path string) *httptest.ResponseRecorder {
 	return rec
 }
 
-func TestAnswersOutsideTheContractBecome500(t *testing.T) {
-	tests := []struct {
-		name    string
-		handler echo.HandlerFunc
-	}{
-		{"a 200 body without a token", func(c echo.Context) error { return c.JSONBlob(200, []byte(`{"code":"ok","data":{}}`)) }},
-		{"a token that is not a UUID", func(c echo.Context) error {
-			return c.JSONBlob(200, []byte(`{"code":"ok","data":{"token":"abc"}}`))
-		}},
-		{"a status the contract does not document", func(c echo.Context) error {
-			return c.JSONBlob(503, []byte(`{"code":"unavailable","message":"down"}`))
-		}},
-		{"an error without a message", func(c echo.Context) error { return c.JSONBlob(400, []byte(`{"code":"bad"}`)) }},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			s, logs := newWithRoute(t, "/broken", tc.handler)
-			rec := serve(s, "GET", "/broken")
-			var e gen.Error
-			if rec.Code != 500 || json.Unmarshal(rec.Body.Bytes(), &e) != nil || e.Code != "mock_contract_violation" {
-				t.Errorf("got %d %s, want 500 mock_contract_violation", rec.Code, rec.Body)
-			}
-			if !strings.Contains(logs.String(), "level=ERROR") || !strings.Contains(logs.String(), "outside the contract") {
-				t.Errorf("no error log line for the violation:\n%s", logs)
-			}
-			if got := s.Requests(Filter{}); len(got) != 1 || got[0].Outcome != "mock_contract_violation" {
-				t.Errorf("journal = %+v", got)
-			}
-		})
-	}
-}
-
-func TestPanicsAreRecovered(t *testing.T) {
-	s, logs := newWithRoute(t, "/panics", func(echo.Context) error { panic("boom") })
-	rec := serve(s, "GET", "/panics")
-	var e gen.Error
-	if rec.Code != 500 || json.Unmarshal(rec.Body.Bytes(), &e) != nil || e.Code != "internal_error" {
-		t.Errorf("got %d %s, want the 500 envelope", rec.Code, rec.Body)
-	}
-	if !strings.Contains(logs.String(), "boom") {
-		t.Errorf("the panic was not logged:\n%s", logs)
-	}
-	// And the server still answers.
-	if rec := serve(s, "GET", "/healthz"); rec.Code != http.StatusOK {
-		t.Errorf("after the panic /healthz = %d", rec.Code)
-	}
-}
-
 // A client that never finishes its headers is cut off after the read-header
 // timeout instead of holding a connection forever.
 func TestSlowHeadersAreCutOff(t *testing.T) {
-	s, _ := newWithRoute(t, "/unused", func(echo.Context) error { return nil })
+	s, _ := newMisbehaving(t, nil)
 	s.readHeaderTimeout = 200 * time.Millisecond
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -117,7 +159,7 @@ func TestSlowHeadersAreCutOff(t *testing.T) {
 
 // The journal keeps at most 4 KiB of a body, and not the rest of its buffer.
 func TestJournalBoundsLargeBodies(t *testing.T) {
-	s, _ := newWithRoute(t, "/unused", func(echo.Context) error { return nil })
+	s, _ := newMisbehaving(t, nil)
 	body := `{"mode":1,"display_name":"x","extra":"` + strings.Repeat("y", 512<<10) + `"}`
 	req := httptest.NewRequest("POST", "/verify/token/create", strings.NewReader(body))
 	req.Header.Set("Authorization", "Bearer t")
@@ -141,8 +183,8 @@ func TestJournalBoundsLargeBodies(t *testing.T) {
 // BenchmarkJournalAdd is the journal's share of the hot path: one append to
 // a full ring.
 func BenchmarkJournalAdd(b *testing.B) {
-	j := newJournal(DefaultJournalSize)
-	e := Entry{Method: "POST", Path: "/verify/token/create", Status: 200, Outcome: "ok",
+	j := newJournal(DefaultJournalSize, nil)
+	e := Entry{Method: "POST", Path: "/verify/token/create", Status: 200, Outcome: OutcomeOK,
 		Token: "0c371a1c-aa81-11ef-b28c-0a58a9feac02", raw: []byte(`{"mode":1,"display_name":"x"}`), decode: true}
 	for range DefaultJournalSize {
 		j.add(e)

@@ -5,11 +5,18 @@ import (
 	"time"
 
 	"github.com/benjiconnect/benji/gen"
+	"github.com/benjiconnect/benji/internal/contract"
 )
 
-// maxJournalBody bounds the raw body an Entry keeps, so that a journal of N
-// entries holds at most N times this much body text.
+// maxJournalBody bounds the raw body an Entry keeps.
 const maxJournalBody = 4 << 10
+
+// MaxEntryBytes bounds one journal entry, as the admin API encodes it: the
+// body is cut at 4 KiB, the decoded request's strings at 256 bytes and its
+// actions at 16, the path and the Prefer value at 256 bytes, and a 400
+// lists at most 50 violations. A journal of N entries holds at most N times
+// this much.
+const MaxEntryBytes = 16 << 10
 
 // Entry is one request as the mock saw and answered it. It never holds the
 // request's headers, so the bearer token is never in it.
@@ -29,12 +36,19 @@ type Entry struct {
 	// ("invalid_request", "unauthorized", ...), "dropped" for a dropped
 	// connection.
 	Outcome string `json:"outcome"`
-	// Violations lists what was wrong with the body, on a 400.
+	// Violations lists what was wrong with the body, on a 400: the first
+	// 50, as the answer's errors does.
 	Violations []gen.FieldError `json:"violations,omitempty"`
-	// Request is the decoded body, when it matched the contract.
+	// ViolationsOmitted counts the violations beyond those listed.
+	ViolationsOmitted int `json:"violations_omitted,omitempty"`
+	// Request is the decoded body, when it matched the contract. Keys are
+	// matched case-sensitively, as the contract reads them.
 	Request *gen.TokenRequest `json:"request,omitempty"`
 	// Body is the raw body as received, cut at 4 KiB.
 	Body string `json:"body,omitempty"`
+	// Truncated says the body was longer than 4 KiB: Body is its start, and
+	// Request has its strings cut at 256 bytes and its actions at 16.
+	Truncated bool `json:"truncated,omitempty"`
 	// Token is the token issued, on a 200.
 	Token string `json:"token,omitempty"`
 	// Injected says which queued fault or Prefer preference shaped the answer.
@@ -44,18 +58,22 @@ type Entry struct {
 	// when the entry is read, not on the hot path. The request's own
 	// buffer, never written after the request: no copy is needed.
 	raw []byte
-	// decode says Request is still to be decoded from raw: the hot path
-	// leaves that to whoever reads the journal.
+	// decode says Request is still to be decoded from raw (a whole body):
+	// the hot path leaves that to whoever reads the journal.
 	decode bool
 }
 
 // forReading returns e with Body and Request filled in.
-func (e Entry) forReading() Entry {
+func (e Entry) forReading(c *contract.Contract) Entry {
 	if e.raw != nil {
 		e.Body = string(e.raw)
 	}
 	if e.decode {
-		e.Request, e.decode = decodeValid(e.raw), false
+		var r gen.TokenRequest
+		if c.DecodeBody(e.raw, &r) == nil {
+			e.Request = &r
+		}
+		e.decode = false
 	}
 	e.raw = nil
 	return e
@@ -87,15 +105,16 @@ func (f Filter) matches(e *Entry) bool {
 
 // journal is a bounded ring of entries, safe for concurrent use.
 type journal struct {
-	mu      sync.Mutex
-	entries []Entry // ring storage, len == capacity once full
-	next    int     // index the next entry goes to
-	full    bool
-	seq     uint64
+	contract *contract.Contract // decodes bodies for readers
+	mu       sync.Mutex
+	entries  []Entry // ring storage, len == capacity once full
+	next     int     // index the next entry goes to
+	full     bool
+	seq      uint64
 }
 
-func newJournal(size int) *journal {
-	return &journal{entries: make([]Entry, 0, size)}
+func newJournal(size int, c *contract.Contract) *journal {
+	return &journal{entries: make([]Entry, 0, size), contract: c}
 }
 
 func (j *journal) add(e Entry) {
@@ -127,7 +146,7 @@ func (j *journal) list(f Filter) []Entry {
 	j.mu.Unlock()
 	out := []Entry{}
 	for _, e := range all {
-		if e = e.forReading(); f.matches(&e) {
+		if e = e.forReading(j.contract); f.matches(&e) {
 			out = append(out, e)
 			if f.Limit > 0 && len(out) == f.Limit {
 				break
@@ -143,7 +162,7 @@ func (j *journal) byToken(token string) (Entry, bool) {
 	defer j.mu.Unlock()
 	for i := range j.entries {
 		if j.entries[i].Token == token {
-			return j.entries[i].forReading(), true
+			return j.entries[i].forReading(j.contract), true
 		}
 	}
 	return Entry{}, false

@@ -7,9 +7,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
-	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/labstack/echo/v4"
 
 	"github.com/benjiconnect/benji"
@@ -22,14 +24,21 @@ import (
 // "1.0.0+3f2a9c1b7d4e"): a stale mock image shows in it.
 const ContractHeader = "X-Benji-Contract"
 
-// Timeouts of the HTTP server that Serve runs, so that a slow client cannot
-// hold a connection forever. WriteTimeout leaves room for queued delays.
+// Limits of the HTTP server that Serve runs, so that a slow or careless
+// client cannot hold a connection or memory forever. A queued fault's delay
+// is refused when it would run past WriteTimeout (see MaxFaultDelay).
 const (
 	ReadHeaderTimeout = 10 * time.Second
 	ReadTimeout       = 30 * time.Second
 	WriteTimeout      = 2 * time.Minute
 	IdleTimeout       = 2 * time.Minute
+	// MaxHeaderBytes bounds a request's line and headers; more gets 431.
+	MaxHeaderBytes = 64 << 10
 )
+
+// cutGrace is how long Serve waits, after cutting the connections at the
+// drain deadline, for the requests it cut to be logged and journaled.
+const cutGrace = 2 * time.Second
 
 // Server is the mock Benji API. It implements http.Handler; its methods are
 // the test handles (journal, faults) that the admin API also exposes.
@@ -38,22 +47,28 @@ type Server struct {
 	cat     *catalog
 	log     *slog.Logger
 	tokens  [][]byte // nil: any non-empty token
-	filter  *openapi3filter.Options
 	journal *journal
 	faults  faultQueue
 	handler http.Handler
+	// decide is step 4 of a createToken request: decideAnswer, unless a
+	// test makes the mock misbehave on purpose.
+	decide func(*http.Request, *exchange) answer
 	// contractHeader is the ContractHeader value, shared by every answer.
 	contractHeader []string
-	// jsonContentType is the Content-Type value of the API's answers.
-	jsonContentType []string
+	// jsonHeader is the headers of a JSON answer, shared and never modified.
+	jsonHeader http.Header
 	// readHeaderTimeout is ReadHeaderTimeout; tests shorten it.
 	readHeaderTimeout time.Duration
+	// active counts the requests being handled, for Serve's shutdown.
+	active atomic.Int64
+	// stopNow is closed by Stop.
+	stopNow  chan struct{}
+	stopOnce sync.Once
 }
 
-var _ gen.ServerInterface = (*api)(nil)
-
 // New builds a mock server. The contract is parsed once per process, so
-// building many servers (one per test, say) is cheap.
+// building many servers (one per test, say) is cheap. It fails when opts is
+// outside its bounds (ErrInvalidOptions).
 func New(opts Options) (*Server, error) {
 	cat, err := loadCatalog()
 	if err != nil {
@@ -67,61 +82,126 @@ func New(opts Options) (*Server, error) {
 		opts:              opts,
 		cat:               cat,
 		log:               opts.Logger,
-		journal:           newJournal(opts.JournalSize),
+		journal:           newJournal(opts.JournalSize, cat.contract),
 		contractHeader:    []string{cat.contractID},
-		jsonContentType:   []string{echo.MIMEApplicationJSON},
+		jsonHeader:        http.Header{"Content-Type": {"application/json"}},
 		readHeaderTimeout: ReadHeaderTimeout,
+		stopNow:           make(chan struct{}),
 	}
 	for _, t := range opts.Tokens {
 		s.tokens = append(s.tokens, []byte(t))
 	}
-	s.filter = cat.contract.Options(s.authenticate)
+	s.decide = s.decideAnswer
 	s.handler = s.routes()
 	return s, nil
 }
 
 // routes wires echo: the contract's operation through the generated
-// interface, behind request validation; health, spec and admin beside it.
-// Everything echo-specific stays in this package.
+// interface; health, spec and admin beside it; routing failures as the
+// contract's envelope. Everything echo-specific is in this file.
 func (s *Server) routes() *echo.Echo {
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
-	e.HTTPErrorHandler = s.answerError
-	e.Use(s.middleware)
-
-	gen.RegisterHandlersWithOptions(wrapOnce{e}, &api{s}, gen.RegisterHandlersOptions{
-		OperationMiddlewares: map[string][]echo.MiddlewareFunc{"createToken": {s.beforeCreateToken}},
-	})
+	// Handlers answer everything themselves; echo's error handler sees only
+	// its routing failures, 404 and 405.
+	e.HTTPErrorHandler = func(err error, c echo.Context) {
+		s.handle(isAPI(c.Request().URL.Path), func(r *http.Request, _ *exchange) answer {
+			return s.routingFailure(err, r, c.Response().Header().Get(echo.HeaderAllow))
+		})(c) //nolint:errcheck // handle's functions return nil
+	}
+	gen.RegisterHandlers(e, &api{s})
 	// echo answers OPTIONS itself with 204, which the contract does not
-	// document; the API takes POST only.
-	e.OPTIONS(contract.CreateTokenPath, func(echo.Context) error { return echo.ErrMethodNotAllowed })
+	// allow; the API takes POST only.
+	e.OPTIONS(contract.CreateTokenPath, s.handle(true, func(r *http.Request, _ *exchange) answer {
+		return s.routingFailure(echo.ErrMethodNotAllowed, r, "")
+	}))
+	health := s.handle(false, func(*http.Request, *exchange) answer {
+		return s.jsonAnswer(http.StatusOK, OutcomeOK, []byte(`{"status":"ok"}`))
+	})
+	e.GET("/healthz", health)
+	e.HEAD("/healthz", health)
+	spec := answer{status: http.StatusOK, header: http.Header{"Content-Type": {"application/yaml"}}, body: benji.OpenAPI(), outcome: OutcomeOK}
+	e.GET("/openapi.yaml", s.handle(false, func(*http.Request, *exchange) answer { return spec }))
 
-	e.GET("/healthz", func(c echo.Context) error {
-		return c.JSONBlob(http.StatusOK, []byte(`{"status":"ok"}`))
-	})
-	spec := benji.OpenAPI()
-	e.GET("/openapi.yaml", func(c echo.Context) error {
-		return c.Blob(http.StatusOK, "application/yaml", spec)
-	})
 	if !s.opts.DisableAdmin {
-		s.adminRoutes(e.Group(adminPrefix))
+		g := e.Group(adminPrefix)
+		admin := func(h func(*http.Request) answer) echo.HandlerFunc {
+			return s.handle(false, func(r *http.Request, _ *exchange) answer { return s.adminOnly(r, h) })
+		}
+		g.GET("/requests", admin(s.adminListRequests))
+		g.DELETE("/requests", admin(s.adminResetRequests))
+		g.GET("/tokens/:token", func(c echo.Context) error {
+			token := c.Param("token")
+			return admin(func(r *http.Request) answer { return s.adminRequestForToken(token) })(c)
+		})
+		g.POST("/faults", admin(s.adminQueueFault))
+		g.GET("/faults", admin(s.adminListFaults))
+		g.DELETE("/faults", admin(s.adminClearFaults))
 	}
 	return e
 }
 
-// wrapOnce registers the generated routes with their middleware applied
-// once, at registration: echo would wrap the handler anew on every request.
-// The contract's one operation is a POST; other methods fall through to
-// echo's own registration, which is correct, only slower.
-type wrapOnce struct{ *echo.Echo }
-
-// POST registers h behind m.
-func (r wrapOnce) POST(path string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
-	for i := len(m) - 1; i >= 0; i-- {
-		h = m[i](h)
+// handle adapts one of the mock's handlers to echo. Every request is
+// recorded: begin, the handler's answer, deliver, and one deferred finish
+// that logs it, journals it when api is set, and recovers a panic.
+func (s *Server) handle(api bool, h func(*http.Request, *exchange) answer) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		w, r := c.Response().Writer, c.Request()
+		x := s.begin(r, api)
+		defer s.finish(w, r, x)
+		s.deliver(w, r, x, h(r, x))
+		return nil
 	}
-	return r.Echo.POST(path, h)
+}
+
+// api implements the generated server interface.
+type api struct{ s *Server }
+
+var _ gen.ServerInterface = (*api)(nil)
+
+// CreateToken is the API's one operation, top to bottom.
+func (a *api) CreateToken(c echo.Context) error {
+	s := a.s
+	w, r := c.Response().Writer, c.Request()
+	// 1. Begin the record; finish writes the log line and the journal
+	// entry once, whatever happens, and recovers a panic.
+	x := s.begin(r, true)
+	defer s.finish(w, r, x)
+	// 2. The configured latency.
+	sleep(r.Context(), s.latency())
+	// 3. The contract checks the request.
+	ans, ok := s.checkRequest(r, x)
+	if ok {
+		// 4. Decide the answer: a queued fault, else Prefer, else a token.
+		ans = s.decide(r, x)
+	}
+	// 5. The contract checks the answer.
+	ans = s.checkAnswer(x, ans)
+	// 6. Write it, once.
+	s.deliver(w, r, x, ans)
+	return nil
+}
+
+// routingFailure answers a request no handler took: 404 for an unknown path,
+// 405 (with Allow) for a method the path does not take. The API's path
+// lists the contract's methods, not echo's (which adds OPTIONS).
+func (s *Server) routingFailure(err error, r *http.Request, allow string) answer {
+	var he *echo.HTTPError
+	if !errors.As(err, &he) {
+		s.log.Error("handler failed", "error", err)
+		return s.failure()
+	}
+	switch he.Code {
+	case http.StatusNotFound:
+		return s.errorAnswer(http.StatusNotFound, OutcomeNotFound, fmt.Sprintf("No operation at %q.", r.URL.Path))
+	case http.StatusMethodNotAllowed:
+		if isAPI(r.URL.Path) {
+			allow = s.cat.allow
+		}
+		return s.errorAnswer(http.StatusMethodNotAllowed, OutcomeMethodNotAllowed, "This path takes "+allow+".").withHeader("Allow", allow)
+	}
+	return s.failure()
 }
 
 // ServeHTTP serves the mock API.
@@ -129,17 +209,24 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.handler.ServeHTTP(w, r)
 }
 
-// Serve answers requests on ln until ctx is done, then shuts down gracefully:
-// it stops accepting, lets requests in flight finish within
-// Options.ShutdownTimeout, and returns nil. It returns an error when the
-// listener fails or the requests in flight outlast the bound.
+// Serve answers requests on ln until ctx is done, then shuts down
+// gracefully: it stops accepting and lets requests in flight finish within
+// Options.ShutdownTimeout, or until Stop is called. Requests still running
+// then are cut: their connections closed, and they are logged and journaled
+// as dropped. Serve returns nil after a clean drain, and an error when the
+// listener fails or requests had to be cut.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	if !s.opts.DisableAdmin && s.opts.AdminToken == "" && !isLoopback(ln.Addr()) {
+		s.log.Warn("the admin API is open to the network: whoever reaches this address can change the mock's answers and read its journal; "+
+			"set --admin-token (BENJI_MOCK_ADMIN_TOKEN) or --admin=false", "addr", ln.Addr().String())
+	}
 	srv := &http.Server{
 		Handler:           s,
 		ReadHeaderTimeout: s.readHeaderTimeout,
 		ReadTimeout:       ReadTimeout,
 		WriteTimeout:      WriteTimeout,
 		IdleTimeout:       IdleTimeout,
+		MaxHeaderBytes:    MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
 	served := make(chan error, 1)
@@ -152,24 +239,50 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	s.log.Info("shutting down", "drain_bound", s.opts.ShutdownTimeout)
 	drain, cancel := context.WithTimeout(context.Background(), s.opts.ShutdownTimeout)
 	defer cancel()
-	if err := srv.Shutdown(drain); err != nil {
-		srv.Close()
-		return fmt.Errorf("mockserver: shutdown: %w", err)
+	go func() {
+		select {
+		case <-s.stopNow:
+			cancel()
+		case <-drain.Done():
+		}
+	}()
+	err := srv.Shutdown(drain)
+	if served := <-served; !errors.Is(served, http.ErrServerClosed) {
+		return fmt.Errorf("mockserver: serve: %w", served)
 	}
-	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("mockserver: serve: %w", err)
+	if err == nil {
+		return nil
 	}
-	return nil
+	// Cut what is left: closing the connections cancels the requests'
+	// contexts, so each ends quickly and records itself as dropped.
+	n := s.active.Load()
+	srv.Close()
+	for deadline := time.Now().Add(cutGrace); s.active.Load() > 0 && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
+	return fmt.Errorf("mockserver: shutdown: cut %d requests in flight: %w", n, err)
 }
 
-// Stop ends a drain that Serve is running at once: connections are closed
-// and the requests still in flight are cut, journaled and logged as dropped.
-// Call it on a second SIGTERM or SIGINT. It does nothing when Serve is not
-// draining.
-func (s *Server) Stop() {}
+// Stop ends Serve's drain at once, whether it is running or still to come:
+// connections are closed and the requests still in flight are cut, logged
+// and journaled as dropped. Call it on a second SIGTERM or SIGINT.
+func (s *Server) Stop() { s.stopOnce.Do(func() { close(s.stopNow) }) }
+
+// isLoopback reports whether addr only listens on a loopback interface.
+func isLoopback(addr net.Addr) bool {
+	tcp, ok := addr.(*net.TCPAddr)
+	return ok && tcp.IP.IsLoopback()
+}
 
 // ContractID returns the value of the ContractHeader the server sends.
 func (s *Server) ContractID() string { return s.cat.contractID }
+
+// MaxFaultDelay is the longest delay a queued fault may have: what the
+// server can wait, after a body read as slow as ReadTimeout allows and the
+// configured latency, and still answer before WriteTimeout.
+func (s *Server) MaxFaultDelay() time.Duration {
+	return WriteTimeout - ReadTimeout - s.opts.Latency - s.opts.LatencyJitter - 5*time.Second
+}
 
 // Requests returns the journal's entries that match f, newest first.
 func (s *Server) Requests(f Filter) []Entry { return s.journal.list(f) }
@@ -181,15 +294,16 @@ func (s *Server) RequestForToken(token string) (Entry, bool) { return s.journal.
 // ResetRequests empties the journal.
 func (s *Server) ResetRequests() { s.journal.reset() }
 
-// QueueFault queues f for the next f.Times matching requests. It fails when
-// f names a status or example the contract does not document.
+// QueueFault queues f for the next f.Times matching requests. It fails
+// (ErrInvalidFault) when f names a status or example the contract does not
+// document, when its delay is over MaxFaultDelay or its Times over
+// MaxFaultTimes, or when MaxQueuedFaults are queued already.
 func (s *Server) QueueFault(f Fault) error {
-	f, err := f.check(s.cat)
+	f, err := f.check(s.cat, s.MaxFaultDelay())
 	if err != nil {
 		return err
 	}
-	s.faults.push(f)
-	return nil
+	return s.faults.push(f)
 }
 
 // Faults returns the faults still queued, each with the times it has left.
@@ -197,3 +311,12 @@ func (s *Server) Faults() []Fault { return s.faults.list() }
 
 // ClearFaults drops every queued fault.
 func (s *Server) ClearFaults() { s.faults.clear() }
+
+const adminPrefix = "/__mock"
+
+// isAPI reports whether a path belongs to the contract's API rather than to
+// the mock's own endpoints; only API requests are journaled.
+func isAPI(path string) bool {
+	return path != "/healthz" && path != "/openapi.yaml" &&
+		path != adminPrefix && !strings.HasPrefix(path, adminPrefix+"/")
+}

@@ -201,7 +201,8 @@ func TestPreferPicksADocumentedAnswer(t *testing.T) {
 		{"code=401", 401, "unauthorized"},
 		{"example=expiredToken", 401, "expired_token"},
 		{"code=401, example=expiredToken", 401, "expired_token"},
-		{"code=404", 404, "not_found"},
+		{"code=404", 400, "invalid_prefer"}, // answered outside the operation, never to a POST
+		{"code=405", 400, "invalid_prefer"},
 		{"code=429", 429, "rate_limited"},
 		{"code=500", 500, "internal_error"},
 		{"code=418", 400, "invalid_prefer"},

@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -49,8 +50,15 @@ type Contract struct {
 	// requirement of one HTTP bearer scheme, so that checking the bearer
 	// token is all that openapi3filter.ValidateSecurityRequirements would do.
 	BearerOnly bool
+	// MaxViolations is how many violations a 400 lists at most: the
+	// maxItems of the error body's errors array.
+	MaxViolations int
 
-	schemaOptions []openapi3.SchemaValidationOption
+	// responseRequest and responseOptions are what CheckResponse gives
+	// kin-openapi: it wants a request, which it only reads the method of.
+	responseRequest *http.Request
+	responseOptions *openapi3filter.Options
+	schemaOptions   []openapi3.SchemaValidationOption
 	// bodyOptions are the options ValidateBody passes, made once.
 	bodyOptions []openapi3.SchemaValidationOption
 	// quickBody is the request body schema compiled for the quick check;
@@ -119,6 +127,11 @@ func Parse(data []byte) (*Contract, error) {
 		BodySchema:    media.Schema.Value,
 		schemaOptions: doc.GetSchemaValidationOptions(),
 	}
+	c.responseRequest = &http.Request{Method: http.MethodPost, Header: http.Header{}}
+	c.responseOptions = c.Options(openapi3filter.NoopAuthenticationFunc)
+	if c.MaxViolations, err = maxViolations(doc); err != nil {
+		return nil, err
+	}
 	c.bodyOptions = append([]openapi3.SchemaValidationOption{openapi3.MultiErrors(), openapi3.VisitAsRequest()}, c.schemaOptions...)
 	for method := range path.Operations() {
 		c.Methods = append(c.Methods, method)
@@ -148,6 +161,19 @@ func Parse(data []byte) (*Contract, error) {
 		c.quickResponses[status] = quickResponse{content: ref.Value.Content, media: media}
 	}
 	return c, nil
+}
+
+// maxViolations reads the cap on a 400's errors from the error schema.
+func maxViolations(doc *openapi3.T) (int, error) {
+	errSchema := doc.Components.Schemas["Error"]
+	if errSchema == nil || errSchema.Value == nil || errSchema.Value.Properties["errors"] == nil {
+		return 0, errors.New("contract: no Error schema with an errors array")
+	}
+	list := errSchema.Value.Properties["errors"].Value
+	if list.MaxItems == nil || *list.MaxItems < 1 || *list.MaxItems > 1000 {
+		return 0, errors.New("contract: Error.errors needs a maxItems between 1 and 1000, the cap on violations listed")
+	}
+	return int(*list.MaxItems), nil
 }
 
 // Options returns fresh openapi3filter options for this contract: every

@@ -57,7 +57,8 @@ type quickSchema struct {
 	required uint64      // bits of props that are required
 
 	// arrays
-	items *quickSchema
+	items    *quickSchema
+	maxItems int // -1: no bound
 
 	// strings
 	nonEmpty bool              // minLength 1
@@ -119,7 +120,7 @@ func compileQuickAt(s *openapi3.Schema, formats map[string]stringFormat, path []
 	path = append(path, s)
 	if s.Not != nil || len(s.AllOf) > 0 || len(s.AnyOf) > 0 || s.Discriminator != nil ||
 		s.Always != nil || s.Nullable || s.ReadOnly || s.WriteOnly ||
-		s.UniqueItems || s.MinItems != 0 || s.MaxItems != nil || s.MultipleOf != nil ||
+		s.UniqueItems || s.MinItems != 0 || s.MultipleOf != nil ||
 		s.MinProps != 0 || s.MaxProps != nil || s.MaxLength != nil || s.MinLength > 1 ||
 		s.AdditionalProperties.Has != nil || s.AdditionalProperties.Schema != nil ||
 		s.ExclusiveMin.Value != nil || s.ExclusiveMax.Value != nil ||
@@ -128,7 +129,7 @@ func compileQuickAt(s *openapi3.Schema, formats map[string]stringFormat, path []
 		s.UnevaluatedProperties.Has != nil || s.UnevaluatedProperties.Schema != nil {
 		return nil
 	}
-	q := &quickSchema{}
+	q := &quickSchema{maxItems: -1}
 	if s.Type != nil {
 		switch {
 		case len(*s.Type) == 0:
@@ -168,6 +169,12 @@ func compileQuickAt(s *openapi3.Schema, formats map[string]stringFormat, path []
 	}
 	if (q.hasMin || q.hasMax) && q.kind != kindInteger && q.kind != kindNumber {
 		return nil
+	}
+	if s.MaxItems != nil {
+		if q.kind != kindArray || *s.MaxItems > math.MaxInt32 {
+			return nil
+		}
+		q.maxItems = int(*s.MaxItems)
 	}
 	if s.MinLength == 1 {
 		if q.kind != kindString {
@@ -466,7 +473,10 @@ func (q *quickSchema) checkArray(sc *scanner) verdict {
 	if sc.peek() == ']' {
 		sc.pos++
 	} else {
-		for {
+		for n := 1; ; n++ {
+			if q.maxItems >= 0 && n > q.maxItems && result == good {
+				result = bad // kin-openapi refuses an array over maxItems
+			}
 			sc.skipSpace()
 			items := q.items
 			if result == bad {
@@ -690,6 +700,11 @@ func (q *quickSchema) checkNumber(sc *scanner) verdict {
 	case kindInteger:
 		if !isInt {
 			return bad
+		}
+		if math.Abs(v) >= 1<<53 && slices.ContainsFunc(token, func(c byte) bool { return c == '.' || c == 'e' || c == 'E' }) {
+			// A float64 this large is whole whatever the token's fraction
+			// was: the exact check decides (9007199254740993.5 is not).
+			return unsure
 		}
 	default:
 		return bad

@@ -2,6 +2,7 @@ package contract
 
 import (
 	"regexp"
+	"strings"
 
 	"context"
 	"encoding/json"
@@ -50,7 +51,8 @@ func TestTheContractCompilesForTheQuickCheck(t *testing.T) {
 	if c.quickBody == nil {
 		t.Fatal("the request body schema did not compile: every request would take the slow path")
 	}
-	for _, status := range []int{200, 400, 401, 500} {
+	// 401 declares WWW-Authenticate, so kin-openapi checks its answers.
+	for _, status := range []int{200, 400, 500} {
 		if len(c.quickResponses[status].media) == 0 {
 			t.Errorf("the %d response did not compile", status)
 		}
@@ -111,6 +113,8 @@ func TestQuickCheckOnResponses(t *testing.T) {
 		{200, `{"code":"OK","data":{"token":"0c371a1c-aa81-11ef-b28c-0a58a9feac02"}}`},
 		{400, `{"code":"invalid_request","message":"m","errors":[{"field":"/mode","message":"x"}]}`},
 		{400, `{"code":"Invalid","message":"m"}`},
+		{400, `{"code":"invalid_request","message":"m","errors":[` + strings.Repeat(`{"field":"/mode","message":"x"},`, 49) + `{"field":"","message":"x"}]}`},
+		{400, `{"code":"invalid_request","message":"m","errors":[` + strings.Repeat(`{"field":"/mode","message":"x"},`, 50) + `{"field":"","message":"x"}]}`},
 		{401, `{"code":"unauthorized"}`},
 		{503, `{"code":"unavailable","message":"m"}`},
 	}

@@ -1,0 +1,138 @@
+package mockserver
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/benjiconnect/benji/gen"
+)
+
+// answer is what the mock decided to send: a value, checked against the
+// contract before it is written, once, by deliver.
+type answer struct {
+	status int
+	// header holds the answer's own headers, Content-Type included. It may
+	// be shared between answers and is never modified.
+	header  http.Header
+	body    []byte
+	outcome string
+	// delay is waited before the answer is written, or the connection
+	// dropped.
+	delay time.Duration
+	// drop closes the connection without an answer.
+	drop bool
+}
+
+// jsonAnswer is a JSON answer with no headers of its own.
+func (s *Server) jsonAnswer(status int, outcome string, body []byte) answer {
+	return answer{status: status, header: s.jsonHeader, body: body, outcome: outcome}
+}
+
+// errorAnswer answers with the contract's error envelope; code is also the
+// outcome.
+func (s *Server) errorAnswer(status int, code, message string, fields ...gen.FieldError) answer {
+	return s.jsonAnswer(status, code, encodeJSON(gen.Error{Code: code, Message: message, Errors: nonEmpty(fields)}))
+}
+
+// withHeader returns a with one more header; a's own map is copied, not
+// modified.
+func (a answer) withHeader(name, value string) answer {
+	h := make(http.Header, len(a.header)+1)
+	for k, v := range a.header {
+		h[k] = v
+	}
+	h[name] = []string{value}
+	a.header = h
+	return a
+}
+
+// failure is the answer to a request the mock failed to handle.
+func (s *Server) failure() answer {
+	return s.errorAnswer(http.StatusInternalServerError, OutcomeInternalError, "The mock failed to handle the request.")
+}
+
+func nonEmpty(fields []gen.FieldError) *[]gen.FieldError {
+	if len(fields) == 0 {
+		return nil
+	}
+	return &fields
+}
+
+// encodeJSON encodes v without escaping <, > and &: messages quote
+// "Authorization: Bearer <token>". The values encoded are the mock's own
+// types, which always encode.
+func encodeJSON(v any) []byte {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return []byte(`{"code":"internal_error","message":"The mock failed to encode its answer."}`)
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+}
+
+// deliver writes a, after its delay, and records in x what the client got:
+// the answer, or nothing ("dropped") when the client went away, the server
+// cut the connection at its shutdown deadline, or the write failed.
+func (s *Server) deliver(w http.ResponseWriter, r *http.Request, x *exchange, a answer) {
+	ctx := r.Context()
+	sleep(ctx, a.delay)
+	x.status, x.outcome = 0, OutcomeDropped
+	x.undelivered = a
+	if ctx.Err() != nil {
+		return // the connection is gone: nobody to answer
+	}
+	if a.drop {
+		if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+			conn.Close()
+		} else {
+			s.log.Error("drop connection", "request_id", x.requestID, "error", err)
+		}
+		return
+	}
+	h := w.Header()
+	for k, v := range a.header {
+		h[k] = v
+	}
+	h[ContractHeader] = s.contractHeader // shared and never modified
+	h[RequestIDHeader] = []string{x.requestID}
+	if len(a.body) > 0 {
+		h["Content-Length"] = []string{strconv.Itoa(len(a.body))}
+	}
+	x.written = true
+	w.WriteHeader(a.status)
+	var err error
+	if r.Method != http.MethodHead {
+		_, err = w.Write(a.body)
+	}
+	if err == nil {
+		// Written through to the connection, so that a failure (the write
+		// deadline passed, the peer reset) is seen here, not lost.
+		if err = http.NewResponseController(w).Flush(); errors.Is(err, http.ErrNotSupported) {
+			err = nil // a writer that cannot flush (a test's): nothing more to learn
+		}
+	}
+	if err != nil {
+		s.log.Debug("answer not delivered", "request_id", x.requestID, "error", err)
+		return
+	}
+	x.status, x.outcome, x.undelivered = a.status, a.outcome, answer{}
+}
+
+// sleep waits d, or until ctx is done.
+func sleep(ctx context.Context, d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}

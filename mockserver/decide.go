@@ -1,0 +1,99 @@
+package mockserver
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/google/uuid"
+)
+
+// The success answer around its token: gen.TokenCreated, put together by
+// hand on the hot path (the answer check still checks every one).
+const (
+	tokenPrefix = `{"code":"ok","data":{"token":"`
+	tokenSuffix = `"}}`
+)
+
+// decideAnswer picks the answer to a valid createToken request: the first
+// queued fault that matches it, else the Prefer header's choice, else a
+// fresh token. It is Server.decide unless a test replaces it.
+func (s *Server) decideAnswer(r *http.Request, x *exchange) answer {
+	f, ok := s.faults.take(x.typed)
+	if !ok {
+		return s.preferredAnswer(r, x)
+	}
+	x.injected = f.describe()
+	if f.Drop {
+		return answer{delay: f.Delay, drop: true, outcome: OutcomeDropped}
+	}
+	var a answer
+	if f.Status != 0 || f.Example != "" {
+		c, err := s.cat.pick(f.Status, f.Example)
+		if err != nil { // checked when queued: a mock bug
+			s.log.Error("queued fault", "error", err)
+			return s.failure()
+		}
+		a = c.answer()
+	} else {
+		a = s.preferredAnswer(r, x) // a fault with a delay alone keeps the usual answer
+	}
+	a.delay = f.Delay
+	return a
+}
+
+// preferredAnswer is the Prefer header's choice, else a fresh token.
+func (s *Server) preferredAnswer(r *http.Request, x *exchange) answer {
+	if prefer := headerValue(r.Header, "Prefer"); prefer != "" {
+		status, example, err := parsePrefer(prefer)
+		var c *cannedResponse
+		if err == nil && (status != 0 || example != "") {
+			c, err = s.cat.pick(status, example)
+		}
+		if err != nil {
+			return s.errorAnswer(http.StatusBadRequest, OutcomeInvalidPrefer, "Prefer: "+err.Error()+".")
+		}
+		if c != nil && x.injected == "" {
+			x.injected = "prefer " + cutString(prefer, maxPathBytes)
+		}
+		if c != nil && (c.status != http.StatusOK || example != "") {
+			return c.answer()
+		}
+	}
+	id, err := uuid.NewUUID()
+	if err != nil {
+		s.log.Error("new token", "error", err)
+		return s.failure()
+	}
+	x.token = id.String()
+	body := make([]byte, 0, len(tokenPrefix)+len(x.token)+len(tokenSuffix))
+	body = append(append(append(body, tokenPrefix...), x.token...), tokenSuffix...)
+	return s.jsonAnswer(http.StatusOK, OutcomeOK, body)
+}
+
+// parsePrefer reads Prism's preferences from a Prefer header:
+// "code=401", "example=expiredToken", or both, comma-separated. Other
+// preferences are ignored, as RFC 7240 asks. Errors quote at most a short
+// piece of the header.
+func parsePrefer(header string) (status int, example string, err error) {
+	for _, part := range strings.FieldsFunc(header, func(r rune) bool { return r == ',' || r == ';' }) {
+		key, value, _ := strings.Cut(strings.TrimSpace(part), "=")
+		value = strings.Trim(strings.TrimSpace(value), `"`)
+		switch strings.ToLower(strings.TrimSpace(key)) {
+		case "code":
+			n, convErr := strconv.Atoi(value)
+			if convErr != nil || n < 100 || n > 599 {
+				return 0, "", fmt.Errorf("code must be an HTTP status such as 401, got %q", cutString(value, 32))
+			}
+			status = n
+		case "example":
+			if value == "" {
+				return 0, "", errors.New("example needs a name, as in example=expiredToken")
+			}
+			example = value
+		}
+	}
+	return status, example, nil
+}

@@ -1,0 +1,249 @@
+package mockserver
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/benjiconnect/benji/gen"
+	"github.com/benjiconnect/benji/internal/contract"
+)
+
+// Outcomes name what happened to a request, in the journal (Entry.Outcome,
+// Filter.Outcome) and the log. An error answer's outcome is its error code;
+// the contract's examples add the codes of injected answers (expired_token,
+// rate_limited, ...).
+const (
+	OutcomeOK                   = "ok"
+	OutcomeDropped              = "dropped"
+	OutcomeInvalidRequest       = "invalid_request"
+	OutcomeMalformedJSON        = "malformed_json"
+	OutcomeUnauthorized         = "unauthorized"
+	OutcomeUnsupportedMediaType = "unsupported_media_type"
+	OutcomePayloadTooLarge      = "payload_too_large"
+	OutcomeUnreadableBody       = "unreadable_body"
+	OutcomeInvalidPrefer        = "invalid_prefer"
+	OutcomeNotFound             = "not_found"
+	OutcomeMethodNotAllowed     = "method_not_allowed"
+	OutcomeInternalError        = "internal_error"
+	OutcomeContractViolation    = "mock_contract_violation"
+	// The admin API's own refusals; admin requests are logged, not journaled.
+	OutcomeInvalidFault = "invalid_fault"
+	OutcomeInvalidQuery = "invalid_query"
+)
+
+// RequestIDHeader names the header that identifies a request in the journal
+// and the logs. A caller's own value (printable ASCII, at most 128 bytes) is
+// kept; otherwise the mock makes one.
+const RequestIDHeader = "X-Request-Id"
+
+// Cuts applied to what a request sends, before it reaches a log line, an
+// answer or the journal.
+const (
+	maxPathBytes   = 256 // a path, or the Prefer value in Entry.Injected
+	maxStringBytes = 256 // a string of the decoded request kept in the journal
+	maxActions     = 16  // actions of the decoded request kept in the journal
+)
+
+// exchange is the record of one request: begun when it arrives, filled in
+// as it is answered, and written once, to the log and (for the API) to the
+// journal, by finish.
+type exchange struct {
+	start     time.Time
+	requestID string
+	method    string
+	path      string // cut to maxPathBytes
+	// api says the request is journaled: it is for the contract's API
+	// rather than the mock's own endpoints.
+	api bool
+
+	status  int // 0 when no answer was delivered
+	outcome string
+
+	// What the contract check found, for the journal.
+	body       []byte // as received
+	valid      bool
+	request    *gen.TokenRequest  // decoded on first use
+	contract   *contract.Contract // decodes the body
+	violations []gen.FieldError
+	omitted    int
+
+	token    string
+	injected string
+	// written says the answer's status line has gone to the connection.
+	written bool
+	// undelivered is the answer that could not be delivered, for the log.
+	undelivered answer
+}
+
+// typed returns the decoded body of a valid request, decoding it once.
+func (x *exchange) typed() *gen.TokenRequest {
+	if x.request == nil && x.valid {
+		var r gen.TokenRequest
+		if x.contract.DecodeBody(x.body, &r) == nil {
+			x.request = &r
+		}
+	}
+	return x.request
+}
+
+// begin starts the record of a request.
+func (s *Server) begin(r *http.Request, api bool) *exchange {
+	s.active.Add(1)
+	return &exchange{
+		start:     time.Now(),
+		requestID: requestID(headerValue(r.Header, RequestIDHeader)),
+		method:    r.Method,
+		path:      cutString(r.URL.Path, maxPathBytes),
+		api:       api,
+		contract:  s.cat.contract,
+	}
+}
+
+func requestID(given string) string {
+	if given != "" && len(given) <= 128 && !strings.ContainsFunc(given, func(r rune) bool { return r < 0x21 || r > 0x7e }) {
+		return given
+	}
+	return strconv.FormatUint(rand.Uint64(), 16)
+}
+
+// finish is deferred by every handler: it turns a panic into the 500
+// envelope (or a dropped answer, when the answer had begun), then writes the
+// log line and the journal entry, exactly once.
+func (s *Server) finish(w http.ResponseWriter, r *http.Request, x *exchange) {
+	p := recover()
+	if p != nil {
+		if p != http.ErrAbortHandler {
+			s.log.Error("panic", "request_id", x.requestID, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+		}
+		if x.written || p == http.ErrAbortHandler {
+			x.status, x.outcome = 0, OutcomeDropped
+		} else {
+			s.deliver(w, r, x, s.failure())
+		}
+	}
+	s.logRequest(x)
+	if x.api {
+		s.journal.add(s.entry(x))
+	}
+	s.active.Add(-1)
+	if p == http.ErrAbortHandler {
+		panic(p) // net/http's way to cut a connection; it logs nothing for it
+	}
+}
+
+// logRequest writes the one line a request gets.
+func (s *Server) logRequest(x *exchange) {
+	level := slog.LevelInfo
+	if x.status >= 500 {
+		level = slog.LevelError
+	}
+	ctx := context.Background()
+	if !s.log.Enabled(ctx, level) {
+		return
+	}
+	attrs := make([]slog.Attr, 0, 9)
+	attrs = append(attrs,
+		slog.String("request_id", x.requestID),
+		slog.String("method", x.method),
+		slog.String("path", x.path),
+		slog.Int("status", x.status),
+		slog.Duration("duration", time.Since(x.start)),
+	)
+	if x.outcome != OutcomeOK {
+		attrs = append(attrs, slog.String("outcome", x.outcome))
+	}
+	if len(x.violations) > 0 {
+		fields := make([]string, len(x.violations))
+		for i, v := range x.violations {
+			fields[i] = v.Field
+		}
+		attrs = append(attrs, slog.Any("fields", fields))
+		if x.omitted > 0 {
+			attrs = append(attrs, slog.Int("fields_omitted", x.omitted))
+		}
+	}
+	if x.injected != "" {
+		attrs = append(attrs, slog.String("injected", x.injected))
+	}
+	if a := x.undelivered; a.status != 0 {
+		attrs = append(attrs, slog.Int("undelivered_status", a.status), slog.String("undelivered_outcome", a.outcome))
+	}
+	s.log.LogAttrs(ctx, level, "request", attrs...)
+}
+
+// entry makes the journal entry of a request, within MaxEntryBytes: the
+// body is cut at 4 KiB, and a request decoded from a longer body has its
+// strings and actions cut.
+func (s *Server) entry(x *exchange) Entry {
+	e := Entry{
+		RequestID:         x.requestID,
+		Time:              x.start,
+		Method:            x.method,
+		Path:              x.path,
+		Status:            x.status,
+		Outcome:           x.outcome,
+		Violations:        x.violations,
+		ViolationsOmitted: x.omitted,
+		Token:             x.token,
+		Injected:          x.injected,
+	}
+	switch {
+	case len(x.body) > maxJournalBody:
+		// Too long to keep whole: decode it now and keep a cut copy
+		// (a slice of the request's buffer would keep all of it).
+		e.raw = append([]byte(nil), x.body[:maxJournalBody]...)
+		e.Truncated = true
+		if r := x.typed(); r != nil {
+			e.Request = cutRequest(*r)
+		}
+	case x.request != nil:
+		e.raw, e.Request = x.body, x.request
+	default:
+		// Decoded only if someone reads the journal.
+		e.raw, e.decode = x.body, x.valid
+	}
+	return e
+}
+
+// cutRequest bounds a decoded request for the journal.
+func cutRequest(r gen.TokenRequest) *gen.TokenRequest {
+	r.DisplayName = cutString(r.DisplayName, maxStringBytes)
+	if r.UserExternalId != nil {
+		v := cutString(*r.UserExternalId, maxStringBytes)
+		r.UserExternalId = &v
+	}
+	if r.PartnershipId != nil {
+		if id, err := r.PartnershipId.AsPartnershipID0(); err == nil && len(id) > maxStringBytes {
+			var p gen.PartnershipID
+			if p.FromPartnershipID0(cutString(id, maxStringBytes)) == nil {
+				r.PartnershipId = &p
+			}
+		}
+	}
+	if r.CustomAttributes != nil && r.CustomAttributes.Actions != nil && len(*r.CustomAttributes.Actions) > maxActions {
+		actions := append([]gen.Action(nil), (*r.CustomAttributes.Actions)[:maxActions]...)
+		r.CustomAttributes = &gen.CustomAttributes{Actions: &actions}
+	}
+	return &r
+}
+
+// cutString shortens s to at most n bytes on a character boundary, marking
+// the cut with "…".
+func cutString(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n - len("…")
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}

@@ -1,0 +1,150 @@
+package mockserver
+
+import (
+	"crypto/subtle"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/benjiconnect/benji/gen"
+)
+
+// Why a bearer token was refused; the messages never repeat the token.
+const (
+	msgNoToken      = `Send the partner access token as "Authorization: Bearer <token>".`
+	msgNotBearer    = `The Authorization header must use the Bearer scheme: "Authorization: Bearer <token>".`
+	msgUnknownToken = "The bearer token is not one this mock accepts (see BENJI_MOCK_TOKENS)."
+)
+
+// checkRequest holds a createToken request to the contract, in the order a
+// client fixes things: credentials (401), media type (415), size (413),
+// JSON syntax (400 malformed_json), schema (400 invalid_request). It returns
+// the refusal, or ok with the body recorded in x.
+func (s *Server) checkRequest(r *http.Request, x *exchange) (refusal answer, ok bool) {
+	if msg, token := checkBearer(headerValue(r.Header, "Authorization"), s.tokens); msg != "" {
+		challenge := "Bearer"
+		if token {
+			challenge = `Bearer error="invalid_token"`
+		}
+		return s.errorAnswer(http.StatusUnauthorized, OutcomeUnauthorized, msg).withHeader("Www-Authenticate", challenge), false
+	}
+	if ct := headerValue(r.Header, "Content-Type"); !s.cat.contract.AcceptsMediaType(ct) {
+		msg := "Send the body as application/json"
+		if ct != "" {
+			msg += fmt.Sprintf("; got %q", cutString(ct, 64))
+		}
+		return s.errorAnswer(http.StatusUnsupportedMediaType, OutcomeUnsupportedMediaType, msg+"."), false
+	}
+	limit := s.opts.MaxBodyBytes
+	if r.ContentLength > limit {
+		return s.tooLarge(), false
+	}
+	body, err := readBody(r.Body, limit)
+	if err != nil {
+		return s.errorAnswer(http.StatusBadRequest, OutcomeUnreadableBody, "The request body could not be read."), false
+	}
+	if int64(len(body)) > limit {
+		return s.tooLarge(), false
+	}
+	x.body = body
+	check := s.cat.contract.CheckBody(body)
+	switch {
+	case check.Syntax != "":
+		return s.errorAnswer(http.StatusBadRequest, OutcomeMalformedJSON, "The request body is not valid JSON: "+check.Syntax+"."), false
+	case len(check.Violations) > 0:
+		x.violations = make([]gen.FieldError, len(check.Violations))
+		for i, v := range check.Violations {
+			x.violations[i] = gen.FieldError(v)
+		}
+		x.omitted = check.Omitted
+		msg := "The request body does not match the contract: " + check.Violations[0].String()
+		if n := len(check.Violations) + check.Omitted - 1; n > 0 {
+			msg += fmt.Sprintf(" (and %d more", n)
+			if check.Omitted > 0 {
+				msg += fmt.Sprintf("; errors lists the first %d", len(check.Violations))
+			}
+			msg += ")"
+		}
+		return s.errorAnswer(http.StatusBadRequest, OutcomeInvalidRequest, msg+".", x.violations...), false
+	}
+	x.valid = true
+	return answer{}, true
+}
+
+// checkAnswer holds an answer of createToken to the contract. One it does
+// not allow is a bug in the mock: it is logged, and replaced by a 500 that
+// says so. A dropped connection has nothing to check.
+func (s *Server) checkAnswer(x *exchange, a answer) answer {
+	if a.drop || s.opts.DisableResponseValidation {
+		return a
+	}
+	err := s.cat.contract.CheckResponse(a.status, a.header, a.body)
+	if err == nil {
+		return a
+	}
+	s.log.Error("the mock answered outside the contract", "request_id", x.requestID, "status", a.status, "error", err.Error())
+	x.token = ""
+	violation := s.errorAnswer(http.StatusInternalServerError, OutcomeContractViolation,
+		fmt.Sprintf("benji-mock produced a %d answer that the contract does not allow; this is a bug in the mock.", a.status))
+	violation.delay = a.delay
+	return violation
+}
+
+// latency is the configured latency with its jitter.
+func (s *Server) latency() time.Duration {
+	d := s.opts.Latency
+	if s.opts.LatencyJitter > 0 {
+		d += rand.N(s.opts.LatencyJitter + 1)
+	}
+	return d
+}
+
+// checkBearer checks an Authorization header value against the accepted
+// tokens (nil: any non-empty token). It returns why the header is refused,
+// or "", and whether a token was given.
+func checkBearer(header string, accepted [][]byte) (refusal string, token bool) {
+	if header == "" {
+		return msgNoToken, false
+	}
+	scheme, given, ok := strings.Cut(header, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return msgNotBearer, false
+	}
+	given = strings.TrimSpace(given)
+	if given == "" {
+		return msgNoToken, false
+	}
+	if accepted == nil {
+		return "", true
+	}
+	for _, known := range accepted {
+		if subtle.ConstantTimeCompare(known, []byte(given)) == 1 {
+			return "", true
+		}
+	}
+	return msgUnknownToken, true
+}
+
+// readBody reads at most limit+1 bytes, so that a body over the limit shows.
+// The buffer grows with what arrives, never from a declared Content-Length.
+func readBody(r io.Reader, limit int64) ([]byte, error) {
+	return io.ReadAll(io.LimitReader(r, limit+1))
+}
+
+func (s *Server) tooLarge() answer {
+	return s.errorAnswer(http.StatusRequestEntityTooLarge, OutcomePayloadTooLarge,
+		fmt.Sprintf("The request body is larger than %d bytes.", s.opts.MaxBodyBytes))
+}
+
+// headerValue is h.Get(name) for a name in canonical form, without Get's
+// canonicalisation on every call: a server's request headers are stored
+// under canonical names.
+func headerValue(h http.Header, name string) string {
+	if v := h[name]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}

@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/benjiconnect/benji/gen"
@@ -77,8 +75,10 @@ func encodeJSON(v any) []byte {
 }
 
 // deliver writes a, after its delay, and records in x what the client got:
-// the answer, or nothing ("dropped") when the client went away, the server
-// cut the connection at its shutdown deadline, or the write failed.
+// the answer, or nothing ("dropped") when the client went away or the server
+// cut the connection at its shutdown deadline (either cancels the request's
+// context), or the write failed. Delays are bounded so that an answer is
+// always written before the server's write timeout (MaxFaultDelay).
 func (s *Server) deliver(w http.ResponseWriter, r *http.Request, x *exchange, a answer) {
 	ctx := r.Context()
 	sleep(ctx, a.delay)
@@ -101,25 +101,17 @@ func (s *Server) deliver(w http.ResponseWriter, r *http.Request, x *exchange, a 
 	}
 	h[ContractHeader] = s.contractHeader // shared and never modified
 	h[RequestIDHeader] = []string{x.requestID}
-	if len(a.body) > 0 {
-		h["Content-Length"] = []string{strconv.Itoa(len(a.body))}
-	}
 	x.written = true
 	w.WriteHeader(a.status)
-	var err error
 	if r.Method != http.MethodHead {
-		_, err = w.Write(a.body)
-	}
-	if err == nil {
-		// Written through to the connection, so that a failure (the write
-		// deadline passed, the peer reset) is seen here, not lost.
-		if err = http.NewResponseController(w).Flush(); errors.Is(err, http.ErrNotSupported) {
-			err = nil // a writer that cannot flush (a test's): nothing more to learn
+		// Buffered by net/http and sent when the handler returns, after
+		// finish has journaled the request: a client that reads the
+		// journal once it has its answer finds the request there. A write
+		// error here means the connection is already gone.
+		if _, err := w.Write(a.body); err != nil {
+			s.log.Debug("answer not delivered", "request_id", x.requestID, "error", err)
+			return
 		}
-	}
-	if err != nil {
-		s.log.Debug("answer not delivered", "request_id", x.requestID, "error", err)
-		return
 	}
 	x.status, x.outcome, x.undelivered = a.status, a.outcome, answer{}
 }

@@ -30,12 +30,50 @@ func (f FieldError) String() string {
 
 // FieldErrors flattens a kin-openapi schema validation error (a SchemaError,
 // a MultiError of them, or either wrapped) into one FieldError a violation,
-// sorted by field. Errors that carry no schema violation yield nil.
+// sorted by field in document order (/actions/2 before /actions/10). Errors
+// that carry no schema violation yield nil.
 func FieldErrors(err error) []FieldError {
 	var out []FieldError
 	collect(err, &out)
-	slices.SortStableFunc(out, func(a, b FieldError) int { return cmp.Compare(a.Field, b.Field) })
+	slices.SortStableFunc(out, compareFieldErrors)
 	return slices.Compact(out)
+}
+
+// compareFieldErrors orders violations by field, then message.
+func compareFieldErrors(a, b FieldError) int {
+	if c := comparePointers(a.Field, b.Field); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.Message, b.Message)
+}
+
+// comparePointers orders JSON pointers segment by segment, array indexes by
+// their value.
+func comparePointers(a, b string) int {
+	for a != "" && b != "" {
+		var sa, sb string
+		sa, a = nextSegment(a)
+		sb, b = nextSegment(b)
+		na, errA := strconv.ParseUint(sa, 10, 64)
+		nb, errB := strconv.ParseUint(sb, 10, 64)
+		c := cmp.Compare(sa, sb)
+		if errA == nil && errB == nil {
+			c = cmp.Compare(na, nb)
+		}
+		if c != 0 {
+			return c
+		}
+	}
+	return cmp.Compare(len(a), len(b))
+}
+
+// nextSegment splits "/a/b" into "a" and "/b".
+func nextSegment(p string) (segment, rest string) {
+	p = strings.TrimPrefix(p, "/")
+	if i := strings.IndexByte(p, '/'); i >= 0 {
+		return p[:i], p[i:]
+	}
+	return p, ""
 }
 
 func collect(err error, out *[]FieldError) {

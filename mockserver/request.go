@@ -19,6 +19,10 @@ const (
 	msgUnknownToken = "The bearer token is not one this mock accepts (see BENJI_MOCK_TOKENS)."
 )
 
+// bigBody is the size over which at most cap(Server.bigChecks) bodies are
+// checked at once.
+const bigBody = 64 << 10
+
 // checkRequest holds a createToken request to the contract, in the order a
 // client fixes things: credentials (401), media type (415), size (413),
 // JSON syntax (400 malformed_json), schema (400 invalid_request). It returns
@@ -50,6 +54,12 @@ func (s *Server) checkRequest(r *http.Request, x *exchange) (refusal answer, ok 
 		return s.tooLarge(), false
 	}
 	x.body = body
+	if len(body) > bigBody {
+		// Checking a body that is not quickly shown valid decodes it, which
+		// takes up to about 50 times its size: bound how many at once.
+		s.bigChecks <- struct{}{}
+		defer func() { <-s.bigChecks }()
+	}
 	check := s.cat.contract.CheckBody(body)
 	switch {
 	case check.Syntax != "":

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -59,6 +60,8 @@ type Server struct {
 	jsonHeader http.Header
 	// readHeaderTimeout is ReadHeaderTimeout; tests shorten it.
 	readHeaderTimeout time.Duration
+	// bigChecks bounds how many bodies over bigBody are checked at once.
+	bigChecks chan struct{}
 	// active counts the requests being handled, for Serve's shutdown.
 	active atomic.Int64
 	// stopNow is closed by Stop.
@@ -87,6 +90,7 @@ func New(opts Options) (*Server, error) {
 		jsonHeader:        http.Header{"Content-Type": {"application/json"}},
 		readHeaderTimeout: ReadHeaderTimeout,
 		stopNow:           make(chan struct{}),
+		bigChecks:         make(chan struct{}, max(2, runtime.GOMAXPROCS(0))),
 	}
 	for _, t := range opts.Tokens {
 		s.tokens = append(s.tokens, []byte(t))
@@ -194,7 +198,7 @@ func (s *Server) routingFailure(err error, r *http.Request, allow string) answer
 	}
 	switch he.Code {
 	case http.StatusNotFound:
-		return s.errorAnswer(http.StatusNotFound, OutcomeNotFound, fmt.Sprintf("No operation at %q.", r.URL.Path))
+		return s.errorAnswer(http.StatusNotFound, OutcomeNotFound, fmt.Sprintf("No operation at %q.", cutString(r.URL.Path, maxPathBytes)))
 	case http.StatusMethodNotAllowed:
 		if isAPI(r.URL.Path) {
 			allow = s.cat.allow

@@ -193,8 +193,10 @@ func compileQuickAt(s *openapi3.Schema, formats map[string]stringFormat, path []
 		if s.Format == "int32" {
 			q.intMin, q.intMax = math.MinInt32, math.MaxInt32
 		} else {
-			// float64 bounds that every int64 lies within.
-			q.intMin, q.intMax = -(1 << 63), (1<<63)-1024
+			// float64 bounds inside int64 by more than their rounding:
+			// -9223372036854775809 parses to -(1<<63), so that bound itself
+			// must be unsure too.
+			q.intMin, q.intMax = -(1<<63)+1024, (1<<63)-1024
 		}
 	default:
 		f, ok := formats[s.Format]

@@ -9,57 +9,82 @@ import (
 	"net"
 	"net/http"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
-	"github.com/benjiconnect/benji/internal/loghandler"
 	"github.com/benjiconnect/benji/mockserver"
 )
 
-// config is what the flags and environment say.
+// config is what the flags and environment say. Each field is bound to one
+// flag by flagSet.
 type config struct {
-	addr          string
-	tokens        []string
-	maxBodyBytes  int64
-	latency       time.Duration
-	latencyJitter time.Duration
-	journalSize   int
-	noAdmin       bool
-	noRespCheck   bool
-	logFormat     string
-	logLevel      slog.Level
-	shutdown      time.Duration
-	pprofAddr     string
-	version       bool
+	addr              string
+	tokens            tokenList
+	maxBodyBytes      int64
+	latency           time.Duration
+	latencyJitter     time.Duration
+	journalSize       int
+	admin             bool
+	adminToken        secret
+	validateResponses bool
+	logFormat         string
+	logLevel          slog.Level
+	shutdown          time.Duration
+	pprofAddr         string
+	version           bool
 }
 
+// errHelp is what parseConfig returns for -h: the usage is printed, and the
+// command exits 0.
 var errHelp = errors.New("help requested")
 
-// parseConfig reads flags, each with a BENJI_MOCK_* environment twin; a flag
-// given on the command line wins over its twin.
-func parseConfig(args []string, lookupEnv func(string) (string, bool), stderr io.Writer) (*config, error) {
-	cfg := &config{}
+// envPrefix starts the name of every flag's environment twin.
+const envPrefix = "BENJI_MOCK_"
+
+// envName returns the environment twin of the flag called name:
+// max-body-bytes is BENJI_MOCK_MAX_BODY_BYTES.
+func envName(name string) string {
+	return envPrefix + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
+}
+
+// flagSet returns the command's flags, bound to cfg's fields and set to their
+// defaults.
+func (cfg *config) flagSet(stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("benji-mock", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var tokens string
-	admin, validateResponses := true, true
+	cfg.maxBodyBytes = mockserver.DefaultMaxBodyBytes
+	cfg.journalSize = mockserver.DefaultJournalSize
 	fs.StringVar(&cfg.addr, "addr", "127.0.0.1:4010", "address to listen on (0.0.0.0:4010 in a container)")
-	fs.StringVar(&tokens, "tokens", "", "comma-separated bearer tokens to accept (default: any non-empty token)")
-	fs.Int64Var(&cfg.maxBodyBytes, "max-body-bytes", mockserver.DefaultMaxBodyBytes, "largest request body accepted; larger gets 413")
+	fs.Var(&cfg.tokens, "tokens", "comma-separated bearer `tokens` to accept (default: any non-empty token)")
+	fs.Var(wholeNumber[int64]{&cfg.maxBodyBytes}, "max-body-bytes",
+		fmt.Sprintf("largest request body accepted in `bytes`, at most %d; larger gets 413", mockserver.MaxMaxBodyBytes))
 	fs.DurationVar(&cfg.latency, "latency", 0, "latency added to every API answer, e.g. 50ms")
-	fs.DurationVar(&cfg.latencyJitter, "latency-jitter", 0, "random extra latency of up to this much")
-	fs.IntVar(&cfg.journalSize, "journal-size", mockserver.DefaultJournalSize, "how many requests the journal keeps")
-	fs.BoolVar(&admin, "admin", true, "serve the admin API under /__mock/")
-	fs.BoolVar(&validateResponses, "validate-responses", true, "check every answer against the contract")
+	fs.DurationVar(&cfg.latencyJitter, "latency-jitter", 0,
+		fmt.Sprintf("random extra latency of up to this much; with --latency at most %s", mockserver.MaxLatency))
+	fs.Var(wholeNumber[int]{&cfg.journalSize}, "journal-size",
+		fmt.Sprintf("how many `requests` the journal keeps, at most %d", mockserver.MaxJournalSize))
+	fs.BoolVar(&cfg.admin, "admin", true, "serve the admin API under /__mock/")
+	fs.Var(&cfg.adminToken, "admin-token", "bearer `token` the admin API requires (default: admin API open)")
+	fs.BoolVar(&cfg.validateResponses, "validate-responses", true, "check every answer against the contract")
 	fs.StringVar(&cfg.logFormat, "log-format", "text", "log format: text or json")
 	fs.TextVar(&cfg.logLevel, "log-level", slog.LevelInfo, "log level: debug, info, warn or error")
-	fs.DurationVar(&cfg.shutdown, "shutdown-timeout", mockserver.DefaultShutdownTimeout, "how long requests in flight may take after SIGTERM")
+	fs.DurationVar(&cfg.shutdown, "shutdown-timeout", mockserver.DefaultShutdownTimeout,
+		fmt.Sprintf("how long requests in flight may take after SIGTERM, at most %s; a second signal cuts them", mockserver.MaxShutdownTimeout))
 	fs.StringVar(&cfg.pprofAddr, "pprof-addr", "", "serve Go's pprof endpoints on this address (off when empty; for profiling)")
 	fs.BoolVar(&cfg.version, "version", false, "print the version and exit")
+	return fs
+}
 
+// parseConfig reads flags, each with a BENJI_MOCK_* environment twin; a flag
+// given on the command line wins over its twin. It refuses values outside
+// mockserver's bounds, so that a typo fails at start-up and not under load.
+func parseConfig(args []string, lookupEnv func(string) (string, bool), stderr io.Writer) (*config, error) {
+	cfg := &config{}
+	fs := cfg.flagSet(stderr)
 	var envErr error
 	fs.VisitAll(func(f *flag.Flag) {
-		name := "BENJI_MOCK_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		name := envName(f.Name)
 		if v, ok := lookupEnv(name); ok && envErr == nil {
 			if err := f.Value.Set(v); err != nil {
 				envErr = fmt.Errorf("%s=%q: %w", name, v, err)
@@ -78,34 +103,46 @@ func parseConfig(args []string, lookupEnv func(string) (string, bool), stderr io
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	for _, t := range strings.Split(tokens, ",") {
-		if t = strings.TrimSpace(t); t != "" {
-			cfg.tokens = append(cfg.tokens, t)
-		}
-	}
-	cfg.noAdmin, cfg.noRespCheck = !admin, !validateResponses
-	if cfg.logFormat != "text" && cfg.logFormat != "json" {
-		return nil, fmt.Errorf("--log-format must be text or json, got %q", cfg.logFormat)
-	}
-	if cfg.maxBodyBytes <= 0 {
-		return nil, fmt.Errorf("--max-body-bytes must be positive, got %d", cfg.maxBodyBytes)
-	}
-	if cfg.journalSize <= 0 {
-		return nil, fmt.Errorf("--journal-size must be positive, got %d", cfg.journalSize)
+	if err := cfg.check(); err != nil {
+		return nil, err
 	}
 	return cfg, nil
 }
 
-func (cfg *config) logger(w io.Writer) *slog.Logger {
-	opts := &slog.HandlerOptions{Level: cfg.logLevel}
-	// loghandler writes what slog's handlers write, faster for the
-	// per-request line.
-	if cfg.logFormat == "json" {
-		return slog.New(loghandler.NewJSON(w, opts))
+// check refuses values that mockserver.New would refuse, naming the flag
+// rather than the Options field, and a log format it does not know.
+func (cfg *config) check() error {
+	switch {
+	case cfg.logFormat != "text" && cfg.logFormat != "json":
+		return fmt.Errorf("--log-format must be text or json, got %q", cfg.logFormat)
+	case cfg.maxBodyBytes < 1 || cfg.maxBodyBytes > mockserver.MaxMaxBodyBytes:
+		return fmt.Errorf("--max-body-bytes must be between 1 and %d, got %d", mockserver.MaxMaxBodyBytes, cfg.maxBodyBytes)
+	case cfg.journalSize < 1 || cfg.journalSize > mockserver.MaxJournalSize:
+		return fmt.Errorf("--journal-size must be between 1 and %d, got %d", mockserver.MaxJournalSize, cfg.journalSize)
+	case cfg.latency < 0:
+		return fmt.Errorf("--latency must not be negative, got %s", cfg.latency)
+	case cfg.latencyJitter < 0:
+		return fmt.Errorf("--latency-jitter must not be negative, got %s", cfg.latencyJitter)
+	// Written as a difference: the sum of two huge durations overflows.
+	case cfg.latency > mockserver.MaxLatency || cfg.latencyJitter > mockserver.MaxLatency-cfg.latency:
+		return fmt.Errorf("--latency plus --latency-jitter must be at most %s, got %s + %s", mockserver.MaxLatency, cfg.latency, cfg.latencyJitter)
+	case cfg.shutdown <= 0 || cfg.shutdown > mockserver.MaxShutdownTimeout:
+		return fmt.Errorf("--shutdown-timeout must be positive and at most %s, got %s", mockserver.MaxShutdownTimeout, cfg.shutdown)
 	}
-	return slog.New(loghandler.NewText(w, opts))
+	return nil
 }
 
+// logger returns the logger for every line the command writes, in the
+// configured format and at the configured level.
+func (cfg *config) logger(w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.logLevel}
+	if cfg.logFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// options returns the mockserver.Options the configuration asks for.
 func (cfg *config) options(logger *slog.Logger) mockserver.Options {
 	return mockserver.Options{
 		Tokens:                    cfg.tokens,
@@ -113,11 +150,99 @@ func (cfg *config) options(logger *slog.Logger) mockserver.Options {
 		Latency:                   cfg.latency,
 		LatencyJitter:             cfg.latencyJitter,
 		JournalSize:               cfg.journalSize,
-		DisableAdmin:              cfg.noAdmin,
-		DisableResponseValidation: cfg.noRespCheck,
+		DisableAdmin:              !cfg.admin,
+		AdminToken:                cfg.adminToken.reveal(),
+		DisableResponseValidation: !cfg.validateResponses,
 		Logger:                    logger,
 		ShutdownTimeout:           cfg.shutdown,
 	}
+}
+
+// listeningAttrs returns the attributes of the "benji-mock listening" line:
+// what a reader of the log needs to know about the running mock. It says
+// whether an admin token is set, never the token.
+func (cfg *config) listeningAttrs(addr, contract string) []any {
+	return []any{
+		"addr", addr,
+		"version", version(),
+		"contract", contract,
+		"admin", cfg.admin,
+		"admin_token", cfg.adminToken.set(),
+		"tokens", len(cfg.tokens),
+	}
+}
+
+// tokenList is the --tokens flag: comma-separated bearer tokens, blanks
+// dropped. Each Set replaces the list, so the flag wins over its twin.
+type tokenList []string
+
+// String returns the tokens joined by commas.
+func (l *tokenList) String() string { return strings.Join(*l, ",") }
+
+// Set replaces the list with the tokens in s.
+func (l *tokenList) Set(s string) error {
+	*l = nil
+	for _, t := range strings.Split(s, ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			*l = append(*l, t)
+		}
+	}
+	return nil
+}
+
+// secret is a flag value that must not reach a log or an error message:
+// String and LogValue hide it, and Set never fails, so no parse error can
+// quote it. reveal returns it for the one place that needs it.
+type secret struct{ value string }
+
+// String returns "[redacted]" for a set secret and "" for an empty one, so
+// that -h shows no default.
+func (s secret) String() string {
+	if s.value == "" {
+		return ""
+	}
+	return "[redacted]"
+}
+
+// GoString hides the secret from %#v.
+func (s secret) GoString() string { return s.String() }
+
+// LogValue hides the secret from slog.
+func (s secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
+
+// Set stores v.
+func (s *secret) Set(v string) error { s.value = v; return nil }
+
+// set reports whether the secret is not empty.
+func (s secret) set() bool { return s.value != "" }
+
+// reveal returns the secret itself.
+func (s secret) reveal() string { return s.value }
+
+// wholeNumber is a flag value for an integer flag whose parse error says
+// what is wanted: flag's own says only "parse error" for 2e11.
+type wholeNumber[T int | int64] struct{ p *T }
+
+// String returns the number in decimal; flag calls it on a zero value too.
+func (n wholeNumber[T]) String() string {
+	if n.p == nil {
+		return "0"
+	}
+	return strconv.FormatInt(int64(*n.p), 10)
+}
+
+// Set parses s as Go's flag package does for integers, 1_000 and 0x10
+// included.
+func (n wholeNumber[T]) Set(s string) error {
+	v, err := strconv.ParseInt(s, 0, 64)
+	if errors.Is(err, strconv.ErrRange) || (err == nil && int64(T(v)) != v) {
+		return errors.New("out of range")
+	}
+	if err != nil {
+		return errors.New("not a whole number")
+	}
+	*n.p = T(v)
+	return nil
 }
 
 // checkHealth asks the mock at addr for /healthz; a wildcard listen address

@@ -17,26 +17,31 @@ type logWriter struct {
 	done chan struct{}
 }
 
+// flushEvery bounds how late a line reaches the output.
 const flushEvery = 100 * time.Millisecond
 
+// newLogWriter returns a logWriter that writes to w; Close it.
 func newLogWriter(w io.Writer) *logWriter {
 	lw := &logWriter{buf: bufio.NewWriterSize(w, 64<<10), stop: make(chan struct{}), done: make(chan struct{})}
 	go lw.flushLoop()
 	return lw
 }
 
+// Write buffers p; it is safe for concurrent use.
 func (lw *logWriter) Write(p []byte) (int, error) {
 	lw.mu.Lock()
 	defer lw.mu.Unlock()
 	return lw.buf.Write(p)
 }
 
+// flush writes what is buffered.
 func (lw *logWriter) flush() {
 	lw.mu.Lock()
 	defer lw.mu.Unlock()
 	lw.buf.Flush()
 }
 
+// flushLoop flushes every flushEvery until Close.
 func (lw *logWriter) flushLoop() {
 	defer close(lw.done)
 	t := time.NewTicker(flushEvery)

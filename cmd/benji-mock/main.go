@@ -10,18 +10,18 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"os"
-	"os/signal"
 	"runtime/debug"
-	"syscall"
 
 	"github.com/benjiconnect/benji/internal/profiling"
 	"github.com/benjiconnect/benji/mockserver"
 )
 
+// main sets the GC target and exits with run's code.
 func main() {
 	if percent, ok := gcPercent(os.LookupEnv); ok {
 		debug.SetGCPercent(percent)
@@ -46,6 +46,9 @@ func gcPercent(lookupEnv func(string) (string, bool)) (int, bool) {
 	return defaultGCPercent, true
 }
 
+// run is the command with its arguments and outputs, returning the exit code:
+// 2 for a configuration it refuses, before anything starts. Every path that
+// logs closes the log writer before it returns, so no line is lost.
 func run(args []string, stdout, stderr io.Writer) int {
 	healthcheck := len(args) > 0 && args[0] == "healthcheck"
 	if healthcheck {
@@ -53,7 +56,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	cfg, err := parseConfig(args, os.LookupEnv, stderr)
 	if err != nil {
-		if err == errHelp {
+		if errors.Is(err, errHelp) {
 			return 0
 		}
 		fmt.Fprintln(stderr, "benji-mock:", err)
@@ -90,10 +93,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 		logger.Error("listen", "addr", cfg.addr, "error", err)
 		return 1
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	logger.Info("benji-mock listening", "addr", ln.Addr().String(), "version", version(), "contract", server.ContractID(),
-		"admin", !cfg.noAdmin, "tokens", len(cfg.tokens))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	release := watchSignals(logger, cancel, server.Stop)
+	defer release()
+	logger.Info("benji-mock listening", cfg.listeningAttrs(ln.Addr().String(), server.ContractID())...)
 	if err := server.Serve(ctx, ln); err != nil {
 		logger.Error("serve", "error", err)
 		return 1

@@ -84,8 +84,6 @@ func TestErrorsMapToAPIError(t *testing.T) {
 		{"invalid body", nil, client.Request{Mode: 2, DisplayName: "x"}, 400, "invalid_request", "/mode", client.IsInvalidRequest},
 		{"invalid action", nil, client.Request{Mode: client.Transfer, DisplayName: "x", Actions: []client.Action{{Mode: client.Connect, Amount: 0}}}, 400, "invalid_request", "/custom_attributes/actions/0/amount", client.IsInvalidRequest},
 		{"expired token", &mockserver.Fault{Example: "expiredToken"}, seedRequests[0].req, 401, "expired_token", "", client.IsUnauthorized},
-		{"not found", &mockserver.Fault{Status: 404}, seedRequests[0].req, 404, "not_found", "", nil},
-		{"method not allowed", &mockserver.Fault{Status: 405}, seedRequests[0].req, 405, "method_not_allowed", "", nil},
 		{"too large", &mockserver.Fault{Status: 413}, seedRequests[0].req, 413, "payload_too_large", "", nil},
 		{"unsupported media type", &mockserver.Fault{Status: 415}, seedRequests[0].req, 415, "unsupported_media_type", "", nil},
 		{"rate limited", &mockserver.Fault{Status: 429, Times: 3}, seedRequests[0].req, 429, "rate_limited", "", client.IsRateLimited},
@@ -120,6 +118,17 @@ func TestErrorsMapToAPIError(t *testing.T) {
 				t.Errorf("the error holds the token: %v", err)
 			}
 		})
+	}
+}
+
+// A base URL with a path the API does not serve gets the mock's 404 (a POST
+// to the API's own path never can).
+func TestWrongBaseURLIsNotFound(t *testing.T) {
+	ts := mockserver.NewTestServer(t)
+	_, err := newClient(t, ts.URL+"/v2", fast).CreateToken(context.Background(), seedRequests[0].req)
+	var apiErr *client.APIError
+	if !errors.As(err, &apiErr) || apiErr.StatusCode != 404 || apiErr.Code != "not_found" || apiErr.RequestID == "" {
+		t.Errorf("err = %v, want a 404 not_found APIError with a request id", err)
 	}
 }
 

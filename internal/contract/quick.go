@@ -703,9 +703,9 @@ func (q *quickSchema) checkNumber(sc *scanner) verdict {
 		if !isInt {
 			return bad
 		}
-		if math.Abs(v) >= 1<<53 && slices.ContainsFunc(token, func(c byte) bool { return c == '.' || c == 'e' || c == 'E' }) {
-			// A float64 this large is whole whatever the token's fraction
-			// was: the exact check decides (9007199254740993.5 is not).
+		if slices.ContainsFunc(token, func(c byte) bool { return c == '.' || c == 'e' || c == 'E' }) {
+			// float64 can make a fraction whole (9007199254740993.5,
+			// 10e-700): the exact check decides what is an integer.
 			return unsure
 		}
 	default:

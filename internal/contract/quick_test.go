@@ -1,16 +1,15 @@
 package contract
 
 import (
-	"regexp"
-	"strings"
-
 	"context"
 	"encoding/json"
-	"github.com/getkin/kin-openapi/openapi3"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
+	"strings"
 	"testing"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 )
 

@@ -83,7 +83,7 @@ func (s *Server) deliver(w http.ResponseWriter, r *http.Request, x *exchange, a 
 	ctx := r.Context()
 	sleep(ctx, a.delay)
 	x.status, x.outcome = 0, OutcomeDropped
-	x.undelivered = a
+	x.undeliveredStatus, x.undeliveredOutcome = a.status, a.outcome
 	if ctx.Err() != nil {
 		return // the connection is gone: nobody to answer
 	}
@@ -100,7 +100,8 @@ func (s *Server) deliver(w http.ResponseWriter, r *http.Request, x *exchange, a 
 		h[k] = v
 	}
 	h[ContractHeader] = s.contractHeader // shared and never modified
-	h[RequestIDHeader] = []string{x.requestID}
+	x.requestIDHeader[0] = x.requestID
+	h[RequestIDHeader] = x.requestIDHeader[:]
 	x.written = true
 	w.WriteHeader(a.status)
 	if r.Method != http.MethodHead {
@@ -113,7 +114,8 @@ func (s *Server) deliver(w http.ResponseWriter, r *http.Request, x *exchange, a 
 			return
 		}
 	}
-	x.status, x.outcome, x.undelivered = a.status, a.outcome, answer{}
+	x.status, x.outcome = a.status, a.outcome
+	x.undeliveredStatus, x.undeliveredOutcome = 0, ""
 }
 
 // sleep waits d, or until ctx is done.

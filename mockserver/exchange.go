@@ -79,8 +79,11 @@ type exchange struct {
 	injected string
 	// written says the answer's status line has gone to the connection.
 	written bool
-	// undelivered is the answer that could not be delivered, for the log.
-	undelivered answer
+	// The answer that could not be delivered, for the log.
+	undeliveredStatus  int
+	undeliveredOutcome string
+	// requestIDHeader backs the X-Request-Id header value.
+	requestIDHeader [1]string
 }
 
 // typed returns the decoded body of a valid request, decoding it once.
@@ -139,44 +142,48 @@ func (s *Server) finish(w http.ResponseWriter, r *http.Request, x *exchange) {
 	}
 }
 
-// logRequest writes the one line a request gets.
+// logRequest writes the one line a request gets. It hands the record to the
+// handler itself: slog.Logger would look up the caller on every call, which
+// the line does not show and which costs as much as formatting it.
 func (s *Server) logRequest(x *exchange) {
 	level := slog.LevelInfo
 	if x.status >= 500 {
 		level = slog.LevelError
 	}
 	ctx := context.Background()
-	if !s.log.Enabled(ctx, level) {
+	h := s.log.Handler()
+	if !h.Enabled(ctx, level) {
 		return
 	}
-	attrs := make([]slog.Attr, 0, 9)
-	attrs = append(attrs,
+	now := time.Now()
+	r := slog.NewRecord(now, level, "request", 0)
+	r.AddAttrs(
 		slog.String("request_id", x.requestID),
 		slog.String("method", x.method),
 		slog.String("path", x.path),
 		slog.Int("status", x.status),
-		slog.Duration("duration", time.Since(x.start)),
+		slog.Duration("duration", now.Sub(x.start)),
 	)
 	if x.outcome != OutcomeOK {
-		attrs = append(attrs, slog.String("outcome", x.outcome))
+		r.AddAttrs(slog.String("outcome", x.outcome))
 	}
 	if len(x.violations) > 0 {
 		fields := make([]string, len(x.violations))
 		for i, v := range x.violations {
 			fields[i] = v.Field
 		}
-		attrs = append(attrs, slog.Any("fields", fields))
+		r.AddAttrs(slog.Any("fields", fields))
 		if x.omitted > 0 {
-			attrs = append(attrs, slog.Int("fields_omitted", x.omitted))
+			r.AddAttrs(slog.Int("fields_omitted", x.omitted))
 		}
 	}
 	if x.injected != "" {
-		attrs = append(attrs, slog.String("injected", x.injected))
+		r.AddAttrs(slog.String("injected", x.injected))
 	}
-	if a := x.undelivered; a.status != 0 {
-		attrs = append(attrs, slog.Int("undelivered_status", a.status), slog.String("undelivered_outcome", a.outcome))
+	if x.undeliveredStatus != 0 {
+		r.AddAttrs(slog.Int("undelivered_status", x.undeliveredStatus), slog.String("undelivered_outcome", x.undeliveredOutcome))
 	}
-	s.log.LogAttrs(ctx, level, "request", attrs...)
+	_ = h.Handle(ctx, r) // a failed log write must not fail the request
 }
 
 // entry makes the journal entry of a request, within MaxEntryBytes: the

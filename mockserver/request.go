@@ -46,7 +46,7 @@ func (s *Server) checkRequest(r *http.Request, x *exchange) (refusal answer, ok 
 	if r.ContentLength > limit {
 		return s.tooLarge(), false
 	}
-	body, err := readBody(r.Body, limit)
+	body, err := readBody(r.Body, r.ContentLength, limit)
 	if err != nil {
 		return s.errorAnswer(http.StatusBadRequest, OutcomeUnreadableBody, "The request body could not be read."), false
 	}
@@ -139,9 +139,29 @@ func checkBearer(header string, accepted [][]byte) (refusal string, token bool) 
 }
 
 // readBody reads at most limit+1 bytes, so that a body over the limit shows.
-// The buffer grows with what arrives, never from a declared Content-Length.
-func readBody(r io.Reader, limit int64) ([]byte, error) {
-	return io.ReadAll(io.LimitReader(r, limit+1))
+// The buffer grows with what arrives: a declared length only sizes the first
+// allocation, and at most to 16 KiB, so a false one costs nothing.
+func readBody(r io.Reader, declared, limit int64) ([]byte, error) {
+	size := int64(512)
+	if declared >= 0 {
+		size = min(declared, limit, 16<<10) + 1 // +1: to see a body longer than declared
+	}
+	buf := make([]byte, 0, size)
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)] // grow
+		}
+		n, err := r.Read(buf[len(buf):min(int64(cap(buf)), limit+1)])
+		buf = buf[:len(buf)+n]
+		switch {
+		case int64(len(buf)) > limit:
+			return buf, nil
+		case err == io.EOF:
+			return buf, nil
+		case err != nil:
+			return buf, err
+		}
+	}
 }
 
 func (s *Server) tooLarge() answer {

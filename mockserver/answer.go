@@ -100,8 +100,7 @@ func (s *Server) deliver(w http.ResponseWriter, r *http.Request, x *exchange, a 
 		h[k] = v
 	}
 	h[ContractHeader] = s.contractHeader // shared and never modified
-	x.requestIDHeader[0] = x.requestID
-	h[RequestIDHeader] = x.requestIDHeader[:]
+	h[RequestIDHeader] = []string{x.requestID} // not backed by x, which is reused
 	x.written = true
 	w.WriteHeader(a.status)
 	if r.Method != http.MethodHead {

@@ -67,10 +67,24 @@ func (s *Server) preferredAnswer(r *http.Request, x *exchange) answer {
 		s.log.Error("new token", "error", err)
 		return s.failure()
 	}
-	x.token = id.String()
-	body := make([]byte, 0, len(tokenPrefix)+len(x.token)+len(tokenSuffix))
-	body = append(append(append(body, tokenPrefix...), x.token...), tokenSuffix...)
+	x.token = id
+	body := make([]byte, 0, len(tokenPrefix)+36+len(tokenSuffix))
+	body = appendUUID(append(body, tokenPrefix...), id)
+	body = append(body, tokenSuffix...)
 	return s.jsonAnswer(http.StatusOK, OutcomeOK, body)
+}
+
+// appendUUID appends id in its canonical form, as id.String() would make it,
+// without making the string.
+func appendUUID(dst []byte, id uuid.UUID) []byte {
+	const digits = "0123456789abcdef"
+	for i, b := range id {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			dst = append(dst, '-')
+		}
+		dst = append(dst, digits[b>>4], digits[b&0xf])
+	}
+	return dst
 }
 
 // parsePrefer reads Prism's preferences from a Prefer header:

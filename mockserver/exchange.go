@@ -12,6 +12,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/google/uuid"
+
 	"github.com/benjiconnect/benji/gen"
 	"github.com/benjiconnect/benji/internal/contract"
 )
@@ -75,15 +77,13 @@ type exchange struct {
 	violations []gen.FieldError
 	omitted    int
 
-	token    string
+	token    uuid.UUID // the token issued; uuid.Nil for none
 	injected string
 	// written says the answer's status line has gone to the connection.
 	written bool
 	// The answer that could not be delivered, for the log.
 	undeliveredStatus  int
 	undeliveredOutcome string
-	// requestIDHeader backs the X-Request-Id header value.
-	requestIDHeader [1]string
 }
 
 // typed returns the decoded body of a valid request, decoding it once.
@@ -97,10 +97,12 @@ func (x *exchange) typed() *gen.TokenRequest {
 	return x.request
 }
 
-// begin starts the record of a request.
+// begin starts the record of a request. Records are reused: finish puts
+// this one back once it has written it out.
 func (s *Server) begin(r *http.Request, api bool) *exchange {
 	s.active.Add(1)
-	return &exchange{
+	x := s.exchanges.Get().(*exchange)
+	*x = exchange{
 		start:     time.Now(),
 		requestID: requestID(headerValue(r.Header, RequestIDHeader)),
 		method:    r.Method,
@@ -108,6 +110,7 @@ func (s *Server) begin(r *http.Request, api bool) *exchange {
 		api:       api,
 		contract:  s.cat.contract,
 	}
+	return x
 }
 
 func requestID(given string) string {
@@ -136,6 +139,8 @@ func (s *Server) finish(w http.ResponseWriter, r *http.Request, x *exchange) {
 	if x.api {
 		s.journal.add(s.entry(x))
 	}
+	*x = exchange{}
+	s.exchanges.Put(x)
 	s.active.Add(-1)
 	if p == http.ErrAbortHandler {
 		panic(p) // net/http's way to cut a connection; it logs nothing for it
@@ -199,7 +204,7 @@ func (s *Server) entry(x *exchange) Entry {
 		Outcome:           x.outcome,
 		Violations:        x.violations,
 		ViolationsOmitted: x.omitted,
-		Token:             x.token,
+		token:             x.token,
 		Injected:          x.injected,
 	}
 	switch {

@@ -4,6 +4,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/benjiconnect/benji/gen"
 	"github.com/benjiconnect/benji/internal/contract"
 )
@@ -51,6 +53,9 @@ type Entry struct {
 	Truncated bool `json:"truncated,omitempty"`
 	// Token is the token issued, on a 200.
 	Token string `json:"token,omitempty"`
+	// token is Token as issued; Token is made from it when the entry is
+	// read.
+	token uuid.UUID
 	// Injected says which queued fault or Prefer preference shaped the answer.
 	Injected string `json:"injected,omitempty"`
 
@@ -63,8 +68,11 @@ type Entry struct {
 	decode bool
 }
 
-// forReading returns e with Body and Request filled in.
+// forReading returns e with Body, Request and Token filled in.
 func (e Entry) forReading(c *contract.Contract) Entry {
+	if e.token != uuid.Nil {
+		e.Token = e.token.String()
+	}
 	if e.raw != nil {
 		e.Body = string(e.raw)
 	}
@@ -158,10 +166,14 @@ func (j *journal) list(f Filter) []Entry {
 
 // byToken finds the entry that issued token.
 func (j *journal) byToken(token string) (Entry, bool) {
+	id, err := uuid.Parse(token)
+	if err != nil || id == uuid.Nil || len(token) != 36 {
+		return Entry{}, false // not a token the mock issues
+	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	for i := range j.entries {
-		if j.entries[i].Token == token {
+		if j.entries[i].token == id {
 			return j.entries[i].forReading(j.contract), true
 		}
 	}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/benjiconnect/benji/gen"
 )
 
@@ -96,7 +98,7 @@ func (s *Server) checkAnswer(x *exchange, a answer) answer {
 		return a
 	}
 	s.log.Error("the mock answered outside the contract", "request_id", x.requestID, "status", a.status, "error", err.Error())
-	x.token = ""
+	x.token = uuid.Nil
 	violation := s.errorAnswer(http.StatusInternalServerError, OutcomeContractViolation,
 		fmt.Sprintf("benji-mock produced a %d answer that the contract does not allow; this is a bug in the mock.", a.status))
 	violation.delay = a.delay

@@ -62,6 +62,8 @@ type Server struct {
 	readHeaderTimeout time.Duration
 	// bigChecks bounds how many bodies over bigBody are checked at once.
 	bigChecks chan struct{}
+	// exchanges holds request records for reuse.
+	exchanges sync.Pool
 	// active counts the requests being handled, for Serve's shutdown.
 	active atomic.Int64
 	// stopNow is closed by Stop.
@@ -95,6 +97,7 @@ func New(opts Options) (*Server, error) {
 	for _, t := range opts.Tokens {
 		s.tokens = append(s.tokens, []byte(t))
 	}
+	s.exchanges.New = func() any { return new(exchange) }
 	s.decide = s.decideAnswer
 	s.handler = s.routes()
 	return s, nil

@@ -14,7 +14,6 @@ import (
 	"net"
 	"net/http"
 	"os/exec"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -187,10 +186,7 @@ func TestSIGTERMUnderLoad(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
-	bin := filepath.Join(t.TempDir(), "benji-mock")
-	if out, err := exec.Command("go", "build", "-o", bin, "../cmd/benji-mock").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildMock(t)
 	const drain = 5 * time.Second
 	cmd := exec.Command(bin, "--addr", "127.0.0.1:0", "--log-format", "json", "--shutdown-timeout", drain.String(),
 		"--latency", "20ms") // keep requests in flight when the signal lands

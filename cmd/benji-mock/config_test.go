@@ -368,3 +368,23 @@ func TestGCPercentLeavesGOGCToTheUser(t *testing.T) {
 		}
 	}
 }
+
+func TestMemoryLimitLeavesGOMEMLIMITToTheUser(t *testing.T) {
+	tests := []struct {
+		env   map[string]string
+		limit int64
+		set   bool
+	}{
+		{env: nil, limit: defaultMemoryLimit, set: true},
+		{env: map[string]string{"GOGC": "100"}, limit: defaultMemoryLimit, set: true},
+		{env: map[string]string{"GOMEMLIMIT": "1GiB"}, set: false},
+		{env: map[string]string{"GOMEMLIMIT": "off"}, set: false},
+	}
+	for _, tt := range tests {
+		lookup := func(k string) (string, bool) { v, ok := tt.env[k]; return v, ok }
+		limit, set := memoryLimit(lookup)
+		if limit != tt.limit || set != tt.set {
+			t.Errorf("env %v: memoryLimit = %d, %v; want %d, %v", tt.env, limit, set, tt.limit, tt.set)
+		}
+	}
+}

@@ -21,10 +21,13 @@ import (
 	"github.com/benjiconnect/benji/mockserver"
 )
 
-// main sets the GC target and exits with run's code.
+// main sets the GC target and the memory limit, and exits with run's code.
 func main() {
 	if percent, ok := gcPercent(os.LookupEnv); ok {
 		debug.SetGCPercent(percent)
+	}
+	if limit, ok := memoryLimit(os.LookupEnv); ok {
+		debug.SetMemoryLimit(limit)
 	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
@@ -44,6 +47,23 @@ func gcPercent(lookupEnv func(string) (string, bool)) (int, bool) {
 		return 0, false
 	}
 	return defaultGCPercent, true
+}
+
+// defaultMemoryLimit is the mock's soft memory limit when GOMEMLIMIT is not
+// set. GOGC=400 lets the heap grow to five times what is live, which is
+// 32 MB under ordinary load but would be gigabytes while many clients send
+// bodies of a megabyte at once; near this limit the collector runs sooner
+// instead. docs/reliability.md has the figures.
+const defaultMemoryLimit = 256 << 20
+
+// memoryLimit returns the soft memory limit to set: defaultMemoryLimit,
+// unless GOMEMLIMIT is in the environment, where Go's runtime has already
+// read it.
+func memoryLimit(lookupEnv func(string) (string, bool)) (int64, bool) {
+	if _, set := lookupEnv("GOMEMLIMIT"); set {
+		return 0, false
+	}
+	return defaultMemoryLimit, true
 }
 
 // run is the command with its arguments and outputs, returning the exit code:

@@ -99,7 +99,7 @@ func (s *Server) deliver(w http.ResponseWriter, r *http.Request, x *exchange, a 
 	for k, v := range a.header {
 		h[k] = v
 	}
-	h[ContractHeader] = s.contractHeader // shared and never modified
+	h[ContractHeader] = s.contractHeader       // shared and never modified
 	h[RequestIDHeader] = []string{x.requestID} // not backed by x, which is reused
 	x.written = true
 	w.WriteHeader(a.status)

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/benjiconnect/benji/gen"
 )
 
@@ -82,7 +84,9 @@ func encodeJSON(v any) []byte {
 func (s *Server) deliver(w http.ResponseWriter, r *http.Request, x *exchange, a answer) {
 	ctx := r.Context()
 	sleep(ctx, a.delay)
-	x.status, x.outcome = 0, OutcomeDropped
+	// Until written: dropped, and the token (if any) never issued.
+	token := x.token
+	x.status, x.outcome, x.token = 0, OutcomeDropped, uuid.Nil
 	x.undeliveredStatus, x.undeliveredOutcome = a.status, a.outcome
 	if ctx.Err() != nil {
 		return // the connection is gone: nobody to answer
@@ -113,7 +117,7 @@ func (s *Server) deliver(w http.ResponseWriter, r *http.Request, x *exchange, a 
 			return
 		}
 	}
-	x.status, x.outcome = a.status, a.outcome
+	x.status, x.outcome, x.token = a.status, a.outcome, token
 	x.undeliveredStatus, x.undeliveredOutcome = 0, ""
 }
 

@@ -1,0 +1,294 @@
+package mockserver_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/benjiconnect/benji/mockserver"
+)
+
+func TestUnauthorizedCarriesAChallenge(t *testing.T) {
+	ts := mockserver.NewTestServer(t, func(o *mockserver.Options) { o.Tokens = []string{partnerToken} })
+	for _, tc := range []struct{ auth, want string }{
+		{"", "Bearer"},
+		{"Basic dTpw", "Bearer"},
+		{"Bearer ", "Bearer"},
+		{"Bearer someone-else", `Bearer error="invalid_token"`},
+	} {
+		a := request(t, "POST", ts.URL+createPath, seedConnect, "Authorization", tc.auth, "Content-Type", "application/json")
+		if a.status != 401 || a.header.Get("WWW-Authenticate") != tc.want {
+			t.Errorf("Authorization %q: %d WWW-Authenticate %q, want 401 with %q", tc.auth, a.status, a.header.Get("WWW-Authenticate"), tc.want)
+		}
+	}
+	if a := create(t, ts, seedConnect, "Prefer", "code=401"); a.header.Get("WWW-Authenticate") != "Bearer" {
+		t.Errorf("an injected 401: WWW-Authenticate %q, want Bearer", a.header.Get("WWW-Authenticate"))
+	}
+	if a := create(t, ts, seedConnect); a.header.Get("WWW-Authenticate") != "" {
+		t.Errorf("a 200 carries WWW-Authenticate %q", a.header.Get("WWW-Authenticate"))
+	}
+}
+
+func TestEveryAnswerCarriesARequestID(t *testing.T) {
+	ts := mockserver.NewTestServer(t)
+	for _, tc := range []struct{ method, path, body string }{
+		{"POST", createPath, seedConnect},
+		{"POST", createPath, `{"mode":2}`},
+		{"GET", createPath, ""},
+		{"POST", "/nowhere", ""},
+		{"GET", "/healthz", ""},
+		{"GET", "/__mock/requests?outcome=bogus", ""},
+	} {
+		a := request(t, tc.method, ts.URL+tc.path, tc.body, "Authorization", "Bearer t", "Content-Type", "application/json", "X-Request-Id", "mine-1")
+		if got := a.header.Get("X-Request-Id"); got != "mine-1" {
+			t.Errorf("%s %s: X-Request-Id %q, want the caller's", tc.method, tc.path, got)
+		}
+	}
+}
+
+func TestHealthAnswersHEAD(t *testing.T) {
+	ts := mockserver.NewTestServer(t)
+	a := request(t, "HEAD", ts.URL+"/healthz", "")
+	if a.status != 200 || len(a.body) != 0 {
+		t.Errorf("HEAD /healthz: %d with %d bytes, want 200 and no body", a.status, len(a.body))
+	}
+	if a := request(t, "POST", ts.URL+"/healthz", ""); a.status != 405 {
+		t.Errorf("POST /healthz: %d, want 405", a.status)
+	}
+}
+
+func TestJournalFiltersAreChecked(t *testing.T) {
+	ts := mockserver.NewTestServer(t)
+	create(t, ts, seedConnect)
+	for _, tc := range []struct {
+		query, field string
+	}{
+		{"outcome=bogus", "outcome"},
+		{"status=abc", "status"},
+		{"limit=-1", "limit"},
+		{"stauts=500", "stauts"},
+	} {
+		a := request(t, "GET", ts.URL+"/__mock/requests?"+tc.query, "")
+		e := a.envelope(t)
+		if a.status != 400 || e.Code != mockserver.OutcomeInvalidQuery || e.Errors == nil || (*e.Errors)[0].Field != tc.field {
+			t.Errorf("?%s: %d %s, want 400 naming %s", tc.query, a.status, a.body, tc.field)
+		}
+	}
+	for _, q := range []string{"outcome=ok", "outcome=expired_token", "outcome=dropped", "status=200&limit=1&user_external_id=x"} {
+		if a := request(t, "GET", ts.URL+"/__mock/requests?"+q, ""); a.status != 200 {
+			t.Errorf("?%s: %d %s", q, a.status, a.body)
+		}
+	}
+}
+
+func TestAdminToken(t *testing.T) {
+	const adminToken = "admin-secret-42"
+	var logs bytes.Buffer
+	ts := mockserver.NewTestServer(t, func(o *mockserver.Options) {
+		o.AdminToken = adminToken
+		o.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	})
+	for _, tc := range []struct {
+		method, path, auth string
+		want               int
+	}{
+		{"GET", "/__mock/requests", "", 401},
+		{"GET", "/__mock/requests", "Bearer wrong", 401},
+		{"GET", "/__mock/requests", "Bearer " + adminToken + "x", 401},
+		{"POST", "/__mock/faults", "Basic " + adminToken, 401},
+		{"DELETE", "/__mock/faults", "", 401},
+		{"GET", "/__mock/tokens/0c371a1c-aa81-11ef-b28c-0a58a9feac02", "", 401},
+		{"GET", "/__mock/requests", "Bearer " + adminToken, 200},
+		{"GET", "/__mock/faults", "bearer " + adminToken, 200},
+		{"GET", "/healthz", "", 200},
+	} {
+		a := request(t, tc.method, ts.URL+tc.path, `{"status":500}`, "Authorization", tc.auth)
+		if a.status != tc.want {
+			t.Errorf("%s %s with %q: %d, want %d", tc.method, tc.path, tc.auth, a.status, tc.want)
+		}
+		if tc.want == 401 && !strings.HasPrefix(a.header.Get("WWW-Authenticate"), "Bearer") {
+			t.Errorf("%s %s: 401 without a Bearer challenge", tc.method, tc.path)
+		}
+	}
+	if len(ts.Faults()) != 0 {
+		t.Error("a fault was queued without the admin token")
+	}
+	// The API itself does not take the admin token's place, nor need it.
+	if a := create(t, ts, seedConnect); a.status != 200 {
+		t.Errorf("the API with the admin token set: %d", a.status)
+	}
+	if strings.Contains(logs.String(), adminToken) {
+		t.Errorf("the admin token is in the logs:\n%s", logs.String())
+	}
+}
+
+func TestOpenAdminOnTheNetworkIsWarnedAbout(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		addr     string
+		opts     mockserver.Options
+		wantWarn bool
+	}{
+		{"loopback", "127.0.0.1:0", mockserver.Options{}, false},
+		{"all interfaces", "0.0.0.0:0", mockserver.Options{}, true},
+		{"all interfaces, with an admin token", "0.0.0.0:0", mockserver.Options{AdminToken: "x"}, false},
+		{"all interfaces, admin off", "0.0.0.0:0", mockserver.Options{DisableAdmin: true}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var logs syncBuffer
+			tc.opts.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+			s, err := mockserver.New(tc.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ln, err := net.Listen("tcp", tc.addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			served := make(chan error, 1)
+			go func() { served <- s.Serve(ctx, ln) }()
+			cancel()
+			if err := <-served; err != nil {
+				t.Fatal(err)
+			}
+			warned := strings.Contains(logs.String(), "level=WARN") && strings.Contains(logs.String(), "admin API is open")
+			if warned != tc.wantWarn {
+				t.Errorf("warned %v, want %v:\n%s", warned, tc.wantWarn, logs.String())
+			}
+		})
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for a server's goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// A client that gives up during a fault's delay got nothing: the journal and
+// the log say dropped, not 200.
+func TestAnAnswerNobodyGotIsDropped(t *testing.T) {
+	var logs syncBuffer
+	ts := mockserver.NewTestServer(t, func(o *mockserver.Options) { o.Logger = slog.New(slog.NewJSONHandler(&logs, nil)) })
+	if err := ts.QueueFault(mockserver.Fault{Delay: 5 * time.Second}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "POST", ts.URL+createPath, strings.NewReader(seedConnect))
+	req.Header.Set("Authorization", "Bearer t")
+	req.Header.Set("Content-Type", "application/json")
+	if resp, err := http.DefaultClient.Do(req); err == nil {
+		resp.Body.Close()
+		t.Fatalf("got %d, want the client to give up", resp.StatusCode)
+	}
+	waitFor(t, "the abandoned request in the journal", func() bool { return len(ts.Requests(mockserver.Filter{})) == 1 })
+	e := ts.Requests(mockserver.Filter{})[0]
+	if e.Status != 0 || e.Outcome != mockserver.OutcomeDropped || e.Token != "" {
+		t.Errorf("journal entry = status %d outcome %q token %q, want a dropped request without a token", e.Status, e.Outcome, e.Token)
+	}
+	var line struct {
+		Status             int    `json:"status"`
+		Outcome            string `json:"outcome"`
+		UndeliveredStatus  int    `json:"undelivered_status"`
+		UndeliveredOutcome string `json:"undelivered_outcome"`
+	}
+	waitFor(t, "the log line", func() bool { return strings.Contains(logs.String(), `"msg":"request"`) })
+	for l := range strings.Lines(logs.String()) {
+		if strings.Contains(l, `"msg":"request"`) {
+			json.Unmarshal([]byte(l), &line)
+		}
+	}
+	if line.Status != 0 || line.Outcome != mockserver.OutcomeDropped || line.UndeliveredStatus != 200 || line.UndeliveredOutcome != mockserver.OutcomeOK {
+		t.Errorf("log line = %+v, want status 0, dropped, undelivered 200 ok", line)
+	}
+}
+
+// A request still running when the drain bound ends is cut, and recorded as
+// dropped; Stop ends a drain at once.
+func TestShutdownCutsAndRecordsWhatIsLeft(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		drain time.Duration
+		stop  bool
+	}{
+		{"at the drain bound", 300 * time.Millisecond, false},
+		{"on Stop", time.Minute, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var logs syncBuffer
+			s, err := mockserver.New(mockserver.Options{ShutdownTimeout: tc.drain, Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			served := make(chan error, 1)
+			go func() { served <- s.Serve(ctx, ln) }()
+			if err := s.QueueFault(mockserver.Fault{Delay: time.Minute}); err != nil {
+				t.Fatal(err)
+			}
+			got := make(chan error, 1)
+			go func() {
+				req, _ := http.NewRequest("POST", "http://"+ln.Addr().String()+createPath, strings.NewReader(seedConnect))
+				req.Header.Set("Authorization", "Bearer x")
+				req.Header.Set("Content-Type", "application/json")
+				resp, err := http.DefaultClient.Do(req)
+				if err == nil {
+					resp.Body.Close()
+				}
+				got <- err
+			}()
+			waitFor(t, "the request to take the fault", func() bool { return len(s.Faults()) == 0 })
+			cancel()
+			began := time.Now()
+			if tc.stop {
+				s.Stop()
+			}
+			select {
+			case err := <-served:
+				if err == nil || !strings.Contains(err.Error(), "cut 1 request") {
+					t.Errorf("Serve = %v, want an error saying a request was cut", err)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("Serve did not return")
+			}
+			if took := time.Since(began); took > tc.drain+3*time.Second {
+				t.Errorf("Serve returned %s after the signal", took)
+			}
+			if err := <-got; err == nil {
+				t.Error("the cut request got an answer")
+			}
+			e := s.Requests(mockserver.Filter{})
+			if len(e) != 1 || e[0].Outcome != mockserver.OutcomeDropped || e[0].Status != 0 {
+				t.Errorf("journal = %+v, want the cut request as dropped", e)
+			}
+			if !strings.Contains(logs.String(), `"outcome":"dropped"`) {
+				t.Errorf("no log line for the cut request:\n%s", logs.String())
+			}
+		})
+	}
+}

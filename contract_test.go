@@ -98,13 +98,31 @@ func TestContractIsValidOpenAPI303(t *testing.T) {
 	if c.Operation.Security == nil || len(*c.Operation.Security) == 0 {
 		t.Error("createToken has no security requirement; the reference requires the partner access token")
 	}
-	for _, status := range []int{200, 400, 401, 404, 405, 413, 415, 429, 500} {
+	for _, status := range []int{200, 400, 401, 413, 415, 429, 500} {
 		if !c.DocumentsStatus(status) {
 			t.Errorf("createToken does not document status %d", status)
 		}
 	}
+	// A POST to the operation's path never gets these: they are answers of
+	// the routing, documented beside the operation.
+	for _, status := range []int{404, 405} {
+		if c.DocumentsStatus(status) {
+			t.Errorf("createToken documents status %d, which a POST to its path cannot get", status)
+		}
+	}
+	for _, name := range []string{"NotFound", "MethodNotAllowed"} {
+		if c.Doc.Components.Responses[name] == nil {
+			t.Errorf("components.responses has no %s", name)
+		}
+	}
 	if h := c.Operation.Responses.Status(429).Value.Headers["Retry-After"]; h == nil {
 		t.Error("429 does not document a Retry-After header")
+	}
+	if h := c.Operation.Responses.Status(401).Value.Headers["WWW-Authenticate"]; h == nil || !h.Value.Required {
+		t.Error("401 does not document a required WWW-Authenticate header")
+	}
+	if c.MaxViolations != 50 {
+		t.Errorf("Error.errors has maxItems %d, want 50", c.MaxViolations)
 	}
 }
 

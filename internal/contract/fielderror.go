@@ -136,6 +136,12 @@ func message(se *openapi3.SchemaError) string {
 		}
 	case "format":
 		return "must be a " + s.Format + got
+	case "maxItems":
+		if s.MaxItems != nil {
+			return fmt.Sprintf("must have at most %d items", *s.MaxItems)
+		}
+	case "minItems":
+		return fmt.Sprintf("must have at least %d items", s.MinItems)
 	case "pattern":
 		return "must match " + s.Pattern + got
 	case "additionalProperties":

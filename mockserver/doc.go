@@ -13,11 +13,15 @@
 //	for _, e := range ts.Requests(mockserver.Filter{}) { ... }
 //
 // Requests are checked in this order: bearer token (401), media type (415),
-// size (413), JSON syntax and schema (400, with every violation in errors[]).
-// A valid request gets a fresh version-1 UUID token, unless a queued Fault or
-// a Prefer header ("code=429", "example=expiredToken") picks another answer
-// the contract documents. The journal keeps the last requests; the admin API
-// under /__mock/ offers the same handles over HTTP.
+// size (413), JSON syntax and schema (400, with the violations in errors[],
+// at most 50). A valid request gets a fresh version-1 UUID token, unless a
+// queued Fault or a Prefer header ("code=429", "example=expiredToken") picks
+// another answer the contract documents. The journal keeps the last
+// requests, each within MaxEntryBytes, with an Outcome that says what the
+// client got ("dropped" when the answer never reached it); the admin API
+// under /__mock/ offers the same handles over HTTP, optionally behind
+// Options.AdminToken. Everything that grows with what clients send has a
+// bound (Options, MaxQueuedFaults, MaxFaultDelay, MaxHeaderBytes, ...).
 //
 // Where it may differ from the real service: the contract models the error
 // answers (Benji's reference documents none), so statuses, codes and messages

@@ -287,7 +287,7 @@ func TestSecretHidesItselfWhereverItIsPrinted(t *testing.T) {
 	slog.New(slog.NewJSONHandler(&logs, nil)).Info("x", "token", s, "ptr", &s)
 	for name, out := range map[string]string{
 		"%v":   fmt.Sprintf("%v", s),
-		"%s":   fmt.Sprintf("%s", &s),
+		"%s":   fmt.Sprintf("%s", &s), //lint:ignore S1025 the test is of what fmt prints for %s
 		"%#v":  fmt.Sprintf("%#v", s),
 		"%+v":  fmt.Sprintf("%+v", s),
 		"slog": logs.String(),

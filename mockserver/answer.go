@@ -88,14 +88,13 @@ func (s *Server) deliver(w http.ResponseWriter, r *http.Request, x *exchange, a 
 	token := x.token
 	x.status, x.outcome, x.token = 0, OutcomeDropped, uuid.Nil
 	x.undeliveredStatus, x.undeliveredOutcome = a.status, a.outcome
-	if ctx.Err() != nil {
-		return // the connection is gone: nobody to answer
-	}
-	if a.drop {
+	if ctx.Err() != nil || a.drop {
+		// Nobody to answer, or a fault says so: close the connection, or
+		// net/http would answer an empty 200 itself.
 		if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
 			conn.Close()
 		} else {
-			s.log.Error("drop connection", "request_id", x.requestID, "error", err)
+			s.log.Debug("close without an answer", "request_id", x.requestID, "error", err)
 		}
 		return
 	}

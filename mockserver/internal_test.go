@@ -157,6 +157,41 @@ func TestSlowHeadersAreCutOff(t *testing.T) {
 	}
 }
 
+// A client that sends part of its body and then nothing is cut off at the
+// read timeout with no answer at all: net/http would otherwise send an
+// empty 200 of its own.
+func TestStalledBodyGetsNoAnswer(t *testing.T) {
+	s, _ := newMisbehaving(t, nil)
+	s.readTimeout = 300 * time.Millisecond
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go s.Serve(ctx, ln)
+	conn, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprint(conn, "POST /verify/token/create HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer t\r\n"+
+		"Content-Type: application/json\r\nContent-Length: 29\r\n\r\n{\"mode\":1")
+	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	got, err := io.ReadAll(conn)
+	if err != nil || len(got) != 0 {
+		t.Errorf("the client read %q (%v), want the connection closed with nothing", got, err)
+	}
+	// The entry is written after the connection is closed.
+	var e []Entry
+	for deadline := time.Now().Add(5 * time.Second); len(e) == 0 && time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		e = s.Requests(Filter{})
+	}
+	if len(e) != 1 || e[0].Outcome != OutcomeDropped || e[0].Status != 0 {
+		t.Errorf("journal = %+v, want one dropped request", e)
+	}
+}
+
 // The journal keeps at most 4 KiB of a body, and not the rest of its buffer.
 func TestJournalBoundsLargeBodies(t *testing.T) {
 	s, _ := newMisbehaving(t, nil)

@@ -58,8 +58,10 @@ type Server struct {
 	contractHeader []string
 	// jsonHeader is the headers of a JSON answer, shared and never modified.
 	jsonHeader http.Header
-	// readHeaderTimeout is ReadHeaderTimeout; tests shorten it.
+	// readHeaderTimeout and readTimeout are ReadHeaderTimeout and
+	// ReadTimeout; tests shorten them.
 	readHeaderTimeout time.Duration
+	readTimeout       time.Duration
 	// bigChecks bounds how many bodies over bigBody are checked at once.
 	bigChecks chan struct{}
 	// exchanges holds request records for reuse.
@@ -91,6 +93,7 @@ func New(opts Options) (*Server, error) {
 		contractHeader:    []string{cat.contractID},
 		jsonHeader:        http.Header{"Content-Type": {"application/json"}},
 		readHeaderTimeout: ReadHeaderTimeout,
+		readTimeout:       ReadTimeout,
 		stopNow:           make(chan struct{}),
 		bigChecks:         make(chan struct{}, max(2, runtime.GOMAXPROCS(0))),
 	}
@@ -230,7 +233,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           s,
 		ReadHeaderTimeout: s.readHeaderTimeout,
-		ReadTimeout:       ReadTimeout,
+		ReadTimeout:       s.readTimeout,
 		WriteTimeout:      WriteTimeout,
 		IdleTimeout:       IdleTimeout,
 		MaxHeaderBytes:    MaxHeaderBytes,

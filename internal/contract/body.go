@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -60,10 +61,19 @@ func (c *Contract) CheckBody(body []byte) BodyCheck {
 	}
 	var walk canonicalizer
 	walk.value(value, c.BodySchema)
-	if len(walk.problems) > 0 {
-		found = append(found, walk.problems...)
-		slices.SortStableFunc(found, compareFieldErrors)
-		found = slices.Compact(found)
+	for _, p := range walk.problems {
+		// One violation a field: kin-openapi may have refused it already
+		// (1.5 is not an integer, 1e400 not a number).
+		if !slices.ContainsFunc(found, func(f FieldError) bool { return f.Field == p.Field }) {
+			found = append(found, p)
+		}
+	}
+	slices.SortStableFunc(found, compareFieldErrors)
+	found = slices.Compact(found)
+	for i := range found {
+		if len(found[i].Message) > maxMessageBytes {
+			found[i].Message = strings.ToValidUTF8(found[i].Message[:maxMessageBytes], "") + "…"
+		}
 	}
 	check := BodyCheck{Violations: found}
 	if n := len(found) - c.MaxViolations; n > 0 {
@@ -216,14 +226,23 @@ func exactInteger(text string) (int64, bool) {
 	return n, acc == big.Exact
 }
 
-// cut shortens a value quoted in a message.
+// cut shortens a value quoted in a message to 40 characters, so that a
+// message stays short whatever the body holds.
 func cut(s string) string {
 	const max = 40
-	if len(s) > max {
-		return s[:max] + "…"
+	n := 0
+	for i := range s {
+		if n == max {
+			return s[:i] + "…"
+		}
+		n++
 	}
 	return s
 }
+
+// maxMessageBytes bounds a violation's message, whatever kin-openapi's
+// reason says.
+const maxMessageBytes = 200
 
 // cutArrays shortens, in place, every array of v that its schema bounds with
 // maxItems to maxItems+1 items.

@@ -2,8 +2,10 @@ package contract
 
 import (
 	"cmp"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -135,6 +137,12 @@ func message(se *openapi3.SchemaError) string {
 			return fmt.Sprintf("must be at most %d characters long", *s.MaxLength)
 		}
 	case "format":
+		switch s.Format {
+		case "int32":
+			return fmt.Sprintf("must be a whole number from %d to %d", math.MinInt32, math.MaxInt32) + got
+		case "int64":
+			return fmt.Sprintf("must be a whole number from %d to %d", math.MinInt64, math.MaxInt64) + got
+		}
 		return "must be a " + s.Format + got
 	case "maxItems":
 		if s.MaxItems != nil {
@@ -221,11 +229,9 @@ func describe(v any) string {
 	case nil:
 		return "null"
 	case string:
-		const max = 40
-		if r := []rune(v); len(r) > max {
-			v = string(r[:max]) + "…"
-		}
-		return strconv.Quote(v)
+		return strconv.Quote(cut(v))
+	case json.Number:
+		return cut(string(v))
 	case float64:
 		return number(v)
 	case bool:
@@ -235,7 +241,7 @@ func describe(v any) string {
 	case []any:
 		return "an array"
 	}
-	return fmt.Sprintf("%v", v)
+	return cut(fmt.Sprintf("%v", v))
 }
 
 func number(f float64) string {

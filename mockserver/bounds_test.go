@@ -49,6 +49,11 @@ func TestHostileRequestsStayBounded(t *testing.T) {
 			`{"mode":1,"display_name":"x","user_external_id":"` + long[:300_000] + `","partnership_id":"` + long[:300_000] + `"}`, nil, 200},
 		{"340,000 empty actions", createPath, bomb, nil, 400},
 		{"101 valid actions", createPath, manyActions, nil, 400},
+		{"a 500,000-digit mode", createPath, `{"mode":` + strings.Repeat("1", 500_000) + `,"display_name":"x"}`, nil, 400},
+		{"a 500,000-digit display_name", createPath, `{"mode":1,"display_name":` + strings.Repeat("9", 500_000) + `}`, nil, 400},
+		{"100 amounts of 9,000 digits", createPath, `{"mode":3,"display_name":"x","custom_attributes":{"actions":[` +
+			strings.Repeat(`{"mode":3,"amount":-`+strings.Repeat("9", 9000)+`},`, 99) + `{"mode":3,"amount":1e400}]}}`, nil, 400},
+		{"a 500,000-character string where a number goes", createPath, `{"mode":"` + long[:500_000] + `","display_name":"x"}`, nil, 400},
 		{"a 60 KB path", "/" + strings.Repeat("p", 60_000), seedConnect, nil, 404},
 		{"a 60 KB Prefer", createPath, seedConnect, []string{"Prefer", "code=200, " + strings.Repeat("x=y; ", 12_000)}, 200},
 		{"a 60 KB Prefer that is refused", createPath, seedConnect, []string{"Prefer", "code=" + strings.Repeat("9", 60_000)}, 400},

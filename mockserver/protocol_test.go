@@ -45,6 +45,10 @@ func TestEveryAnswerCarriesARequestID(t *testing.T) {
 		{"POST", "/nowhere", ""},
 		{"GET", "/healthz", ""},
 		{"GET", "/__mock/requests?outcome=bogus", ""},
+		{"OPTIONS", "/healthz", ""},
+		{"OPTIONS", "/__mock/faults", ""},
+		{"HEAD", "/openapi.yaml", ""},
+		{"OPTIONS", createPath, ""},
 	} {
 		a := request(t, tc.method, ts.URL+tc.path, tc.body, "Authorization", "Bearer t", "Content-Type", "application/json", "X-Request-Id", "mine-1")
 		if got := a.header.Get("X-Request-Id"); got != "mine-1" {
@@ -61,6 +65,11 @@ func TestHealthAnswersHEAD(t *testing.T) {
 	}
 	if a := request(t, "POST", ts.URL+"/healthz", ""); a.status != 405 {
 		t.Errorf("POST /healthz: %d, want 405", a.status)
+	}
+	for path, want := range map[string]string{"/healthz": "GET, HEAD, OPTIONS", "/__mock/faults": "DELETE, GET, HEAD, OPTIONS, POST"} {
+		if a := request(t, "OPTIONS", ts.URL+path, ""); a.status != 204 || a.header.Get("Allow") != want {
+			t.Errorf("OPTIONS %s: %d Allow %q, want 204 with %q", path, a.status, a.header.Get("Allow"), want)
+		}
 	}
 }
 

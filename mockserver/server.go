@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -126,28 +127,50 @@ func (s *Server) routes() *echo.Echo {
 	e.OPTIONS(contract.CreateTokenPath, s.handle(true, func(r *http.Request, _ *exchange) answer {
 		return s.routingFailure(echo.ErrMethodNotAllowed, r, "")
 	}))
-	health := s.handle(false, func(*http.Request, *exchange) answer {
-		return s.jsonAnswer(http.StatusOK, OutcomeOK, []byte(`{"status":"ok"}`))
+	// The mock's own endpoints. Each path takes its methods, HEAD beside
+	// GET, and OPTIONS, which says which they are.
+	own := func(path string, methods map[string]echo.HandlerFunc) {
+		allow := []string{http.MethodOptions}
+		for method, h := range methods {
+			e.Add(method, path, h)
+			allow = append(allow, method)
+			if method == http.MethodGet {
+				e.Add(http.MethodHead, path, h)
+				allow = append(allow, http.MethodHead)
+			}
+		}
+		slices.Sort(allow)
+		options := answer{status: http.StatusNoContent, header: http.Header{"Allow": {strings.Join(allow, ", ")}}, outcome: OutcomeOK}
+		e.OPTIONS(path, s.handle(false, func(*http.Request, *exchange) answer { return options }))
+	}
+	health := s.jsonAnswer(http.StatusOK, OutcomeOK, []byte(`{"status":"ok"}`))
+	own("/healthz", map[string]echo.HandlerFunc{
+		http.MethodGet: s.handle(false, func(*http.Request, *exchange) answer { return health }),
 	})
-	e.GET("/healthz", health)
-	e.HEAD("/healthz", health)
 	spec := answer{status: http.StatusOK, header: http.Header{"Content-Type": {"application/yaml"}}, body: benji.OpenAPI(), outcome: OutcomeOK}
-	e.GET("/openapi.yaml", s.handle(false, func(*http.Request, *exchange) answer { return spec }))
+	own("/openapi.yaml", map[string]echo.HandlerFunc{
+		http.MethodGet: s.handle(false, func(*http.Request, *exchange) answer { return spec }),
+	})
 
 	if !s.opts.DisableAdmin {
-		g := e.Group(adminPrefix)
 		admin := func(h func(*http.Request) answer) echo.HandlerFunc {
 			return s.handle(false, func(r *http.Request, _ *exchange) answer { return s.adminOnly(r, h) })
 		}
-		g.GET("/requests", admin(s.adminListRequests))
-		g.DELETE("/requests", admin(s.adminResetRequests))
-		g.GET("/tokens/:token", func(c echo.Context) error {
-			token := c.Param("token")
-			return admin(func(r *http.Request) answer { return s.adminRequestForToken(token) })(c)
+		own(adminPrefix+"/requests", map[string]echo.HandlerFunc{
+			http.MethodGet:    admin(s.adminListRequests),
+			http.MethodDelete: admin(s.adminResetRequests),
 		})
-		g.POST("/faults", admin(s.adminQueueFault))
-		g.GET("/faults", admin(s.adminListFaults))
-		g.DELETE("/faults", admin(s.adminClearFaults))
+		own(adminPrefix+"/tokens/:token", map[string]echo.HandlerFunc{
+			http.MethodGet: func(c echo.Context) error {
+				token := c.Param("token")
+				return admin(func(*http.Request) answer { return s.adminRequestForToken(token) })(c)
+			},
+		})
+		own(adminPrefix+"/faults", map[string]echo.HandlerFunc{
+			http.MethodPost:   admin(s.adminQueueFault),
+			http.MethodGet:    admin(s.adminListFaults),
+			http.MethodDelete: admin(s.adminClearFaults),
+		})
 	}
 	return e
 }

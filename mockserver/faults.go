@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -94,23 +97,111 @@ func (f Fault) MarshalJSON() ([]byte, error) {
 	return json.Marshal(j)
 }
 
-// UnmarshalJSON reads a fault as the admin API takes it.
+// UnmarshalJSON reads a fault as the admin API takes it. Keys match exactly
+// (as the API's do), and an unknown one is an error: a typo in a test's
+// fault should not pass silently.
 func (f *Fault) UnmarshalJSON(data []byte) error {
-	var j faultJSON
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields() // a typo in a test's fault should not pass silently
-	if err := dec.Decode(&j); err != nil {
+	fields, err := exactObject(data, "status", "example", "delay", "drop", "times", "match")
+	if err != nil {
 		return err
 	}
-	*f = Fault{Status: j.Status, Example: j.Example, Drop: j.Drop, Times: j.Times, Match: j.Match}
-	if j.Delay != "" {
-		d, err := time.ParseDuration(j.Delay)
-		if err != nil {
-			return fmt.Errorf("delay: %w", err)
+	*f = Fault{}
+	var delay string
+	for _, field := range []struct {
+		name string
+		dst  any
+		want string
+	}{
+		{"status", &f.Status, "an HTTP status"},
+		{"example", &f.Example, "a string"},
+		{"delay", &delay, `a Go duration such as "250ms"`},
+		{"drop", &f.Drop, "true or false"},
+		{"times", &f.Times, "a whole number"},
+	} {
+		if raw, ok := fields[field.name]; ok && json.Unmarshal(raw, field.dst) != nil {
+			return fmt.Errorf("%s must be %s", field.name, field.want)
 		}
-		f.Delay = d
+	}
+	if delay != "" {
+		if f.Delay, err = time.ParseDuration(delay); err != nil {
+			return fmt.Errorf(`delay must be a Go duration such as "250ms", got %q`, cutString(delay, 32))
+		}
+	}
+	if raw, ok := fields["match"]; ok {
+		if err := f.Match.UnmarshalJSON(raw); err != nil {
+			return fmt.Errorf("match: %w", err)
+		}
 	}
 	return nil
+}
+
+// UnmarshalJSON reads a match as the admin API takes it: exact keys, no
+// empty strings (leave a field out to match any value), and partnership_id
+// as a string or an integer, as requests send it.
+func (m *Match) UnmarshalJSON(data []byte) error {
+	fields, err := exactObject(data, "user_external_id", "display_name", "mode", "partnership_id")
+	if err != nil {
+		return err
+	}
+	*m = Match{}
+	for name, dst := range map[string]*string{"user_external_id": &m.UserExternalID, "display_name": &m.DisplayName} {
+		if raw, ok := fields[name]; ok {
+			if json.Unmarshal(raw, dst) != nil || *dst == "" {
+				return fmt.Errorf("%s must be a non-empty string (leave it out to match any)", name)
+			}
+		}
+	}
+	if raw, ok := fields["mode"]; ok {
+		if json.Unmarshal(raw, &m.Mode) != nil || m.Mode == 0 {
+			return errors.New("mode must be 1 (Connect), 3 (Transfer) or 4 (Redeem)")
+		}
+	}
+	if raw, ok := fields["partnership_id"]; ok {
+		var n int64
+		switch {
+		case json.Unmarshal(raw, &m.PartnershipID) == nil && m.PartnershipID != "":
+		case json.Unmarshal(raw, &n) == nil:
+			m.PartnershipID = strconv.FormatInt(n, 10)
+		default:
+			return errors.New("partnership_id must be a non-empty string or an integer")
+		}
+	}
+	return nil
+}
+
+// exactObject splits a JSON object into its members, refusing keys other
+// than known ones (compared exactly) and keys given twice.
+func exactObject(data []byte, known ...string) (map[string]json.RawMessage, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, errors.New("must be a JSON object")
+	}
+	fields := map[string]json.RawMessage{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, errors.New("must be a JSON object")
+		}
+		key := tok.(string)
+		if !slices.Contains(known, key) {
+			return nil, fmt.Errorf("unknown field %q; the fields are %s", cutString(key, 32), strings.Join(known, ", "))
+		}
+		if _, twice := fields[key]; twice {
+			return nil, fmt.Errorf("field %q is given twice", key)
+		}
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return nil, errors.New("must be a JSON object")
+		}
+		fields[key] = raw
+	}
+	if _, err := dec.Token(); err != nil {
+		return nil, errors.New("must be a JSON object")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errors.New("must be one JSON object")
+	}
+	return fields, nil
 }
 
 // Bounds on faults: QueueFault refuses what is over them.

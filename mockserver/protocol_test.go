@@ -301,3 +301,40 @@ func TestShutdownCutsAndRecordsWhatIsLeft(t *testing.T) {
 		})
 	}
 }
+
+func TestAdminFaultInput(t *testing.T) {
+	ts := mockserver.NewTestServer(t)
+	for _, tc := range []struct {
+		fault string
+		want  int
+		say   string // in the message
+	}{
+		{`{"STATUS":429}`, 400, `unknown field "STATUS"`},
+		{`{"status":429,"status":500}`, 400, "twice"},
+		{`{"status":"429"}`, 400, "status must be an HTTP status"},
+		{`{"delay":5}`, 400, "delay must be a Go duration"},
+		{`{"status":500,"match":{"user_external_id":""}}`, 400, "user_external_id must be a non-empty string"},
+		{`{"status":500,"match":{"Mode":3}}`, 400, `unknown field "Mode"`},
+		{`{"status":500,"match":{"mode":2}}`, 201, ""}, // a mode no valid request has: it never matches
+		{`[]`, 400, "must be a JSON object"},
+		{`{"status":500} {}`, 400, "after top-level value"},
+		{`{"status":500,"match":{"partnership_id":49}}`, 201, ""},
+	} {
+		a := request(t, "POST", ts.URL+"/__mock/faults", tc.fault)
+		if a.status != tc.want {
+			t.Errorf("%s: %d %s, want %d", tc.fault, a.status, a.body, tc.want)
+			continue
+		}
+		if tc.want == 400 {
+			msg := a.envelope(t).Message
+			if !strings.Contains(msg, tc.say) || strings.Contains(msg, "Go struct") || strings.Contains(msg, "faultJSON") {
+				t.Errorf("%s: message %q, want it to say %q in the API's words", tc.fault, msg, tc.say)
+			}
+		}
+	}
+	ts.ClearFaults()
+	request(t, "POST", ts.URL+"/__mock/faults", `{"status":500,"match":{"partnership_id":49}}`)
+	if a := create(t, ts, `{"mode":1,"display_name":"x","partnership_id":"49"}`); a.status != 500 {
+		t.Errorf("a match on partnership_id 49 (a number) against \"49\": %d, want the fault's 500", a.status)
+	}
+}

@@ -78,7 +78,12 @@ func (s *Server) adminListRequests(r *http.Request) answer {
 	}
 	f.UserExternalID = q.Get("user_external_id")
 	if len(bad) > 0 {
-		return s.errorAnswer(http.StatusBadRequest, OutcomeInvalidQuery, "The query parameters are not valid.", bad...)
+		msg := "The query parameters are not valid."
+		if max := s.cat.contract.MaxViolations; len(bad) > max {
+			msg = fmt.Sprintf("The query parameters are not valid (%d problems; errors lists the first %d).", len(bad), max)
+			bad = bad[:max]
+		}
+		return s.errorAnswer(http.StatusBadRequest, OutcomeInvalidQuery, msg, bad...)
 	}
 	return s.jsonAnswer(http.StatusOK, OutcomeOK, encodeJSON(map[string][]Entry{"requests": s.Requests(f)}))
 }

@@ -333,3 +333,11 @@ func TestOptionsOutOfRangeAreRefused(t *testing.T) {
 		t.Errorf("New at the bounds: %v", err)
 	}
 }
+
+func TestAdminTokenMustBeSendable(t *testing.T) {
+	for _, token := range []string{" ", "secret ", " secret", "sec\nret"} {
+		if _, err := mockserver.New(mockserver.Options{AdminToken: token}); err == nil {
+			t.Errorf("AdminToken %q accepted; no Authorization header can carry it", token)
+		}
+	}
+}

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
+	"unicode"
 	"time"
 )
 
@@ -97,6 +99,8 @@ func (o Options) withDefaults() (Options, error) {
 		"JournalSize must be between 1 and %d, got %d", MaxJournalSize, o.JournalSize)
 	check(o.Latency >= 0 && o.LatencyJitter >= 0 && o.Latency <= MaxLatency && o.LatencyJitter <= MaxLatency-o.Latency,
 		"Latency and LatencyJitter must not be negative and add up to at most %s, got %s and %s", MaxLatency, o.Latency, o.LatencyJitter)
+	check(o.AdminToken == strings.TrimSpace(o.AdminToken) && !strings.ContainsFunc(o.AdminToken, unicode.IsControl),
+		"AdminToken must not hold spaces at its ends or control characters: no Authorization header could carry it")
 	check(o.ShutdownTimeout > 0 && o.ShutdownTimeout <= MaxShutdownTimeout,
 		"ShutdownTimeout must be positive and at most %s, got %s", MaxShutdownTimeout, o.ShutdownTimeout)
 	if len(problems) > 0 {

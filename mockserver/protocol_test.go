@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -57,6 +58,14 @@ func TestEveryAnswerCarriesARequestID(t *testing.T) {
 	}
 }
 
+func TestNotFoundNamesThePathAsSent(t *testing.T) {
+	ts := mockserver.NewTestServer(t)
+	a := request(t, "POST", ts.URL+"/verify%2Ftoken%2Fcreate", seedConnect, "Authorization", "Bearer t", "Content-Type", "application/json")
+	if a.status != 404 || !strings.Contains(a.envelope(t).Message, "/verify%2Ftoken%2Fcreate") {
+		t.Errorf("%d %s, want a 404 naming the path as sent", a.status, a.body)
+	}
+}
+
 func TestHealthAnswersHEAD(t *testing.T) {
 	ts := mockserver.NewTestServer(t)
 	a := request(t, "HEAD", ts.URL+"/healthz", "")
@@ -89,6 +98,13 @@ func TestJournalFiltersAreChecked(t *testing.T) {
 		if a.status != 400 || e.Code != mockserver.OutcomeInvalidQuery || e.Errors == nil || (*e.Errors)[0].Field != tc.field {
 			t.Errorf("?%s: %d %s, want 400 naming %s", tc.query, a.status, a.body, tc.field)
 		}
+	}
+	many := ""
+	for i := range 100 {
+		many += fmt.Sprintf("f%d=1&", i)
+	}
+	if a := request(t, "GET", ts.URL+"/__mock/requests?"+many, ""); a.status != 400 || len(*a.envelope(t).Errors) != 50 || !strings.Contains(a.envelope(t).Message, "100 problems") {
+		t.Errorf("100 unknown filters: %d %.300s, want 400 listing 50 and counting 100", a.status, a.body)
 	}
 	for _, q := range []string{"outcome=ok", "outcome=expired_token", "outcome=dropped", "status=200&limit=1&user_external_id=x"} {
 		if a := request(t, "GET", ts.URL+"/__mock/requests?"+q, ""); a.status != 200 {

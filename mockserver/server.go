@@ -227,7 +227,7 @@ func (s *Server) routingFailure(err error, r *http.Request, allow string) answer
 	}
 	switch he.Code {
 	case http.StatusNotFound:
-		return s.errorAnswer(http.StatusNotFound, OutcomeNotFound, fmt.Sprintf("No operation at %q.", cutString(r.URL.Path, maxPathBytes)))
+		return s.errorAnswer(http.StatusNotFound, OutcomeNotFound, fmt.Sprintf("No operation at %q.", cutString(r.URL.EscapedPath(), maxPathBytes)))
 	case http.StatusMethodNotAllowed:
 		if isAPI(r.URL.Path) {
 			allow = s.cat.allow

@@ -46,6 +46,9 @@ func (c *Contract) CheckBody(body []byte) BodyCheck {
 	if c.QuickValidBody(body) {
 		return BodyCheck{}
 	}
+	if bytes.HasPrefix(body, []byte("\xef\xbb\xbf")) {
+		return BodyCheck{Syntax: "the body starts with a byte order mark (EF BB BF), which JSON does not allow"}
+	}
 	value, err := decodeJSON(body)
 	if err != nil {
 		return BodyCheck{Syntax: err.Error()}

@@ -40,6 +40,7 @@ func TestCheckBody(t *testing.T) {
 		{"truncated", `{"mode":`, true, nil, 0},
 		{"trailing garbage", `{"mode":1,"display_name":"x"}x`, true, nil, 0},
 		{"two values", `{"mode":1,"display_name":"x"} {}`, true, nil, 0},
+		{"a byte order mark", "\xef\xbb\xbf" + `{"mode":1,"display_name":"x"}`, true, nil, 0},
 		{"amount past int64", `{"mode":3,"display_name":"x","custom_attributes":{"actions":[{"mode":3,"amount":9223372036854775808}]}}`, false, []string{"/custom_attributes/actions/0/amount"}, 0},
 		{"partnership_id under int64", `{"mode":1,"display_name":"x","partnership_id":-9223372036854775809}`, false, []string{"/partnership_id"}, 0},
 		{"a fraction float64 cannot see", `{"mode":1,"display_name":"x","partner_id":9007199254740993.5}`, false, []string{"/partner_id"}, 0},

@@ -34,7 +34,8 @@ const (
 	ReadTimeout       = 30 * time.Second
 	WriteTimeout      = 2 * time.Minute
 	IdleTimeout       = 2 * time.Minute
-	// MaxHeaderBytes bounds a request's line and headers; more gets 431.
+	// MaxHeaderBytes bounds a request's line and headers; more gets 431
+	// (net/http allows 4 KiB of slack over it).
 	MaxHeaderBytes = 64 << 10
 )
 

@@ -208,16 +208,15 @@ func validate(body []byte) error {
 	if err != nil {
 		return fmt.Errorf("benji: create token: load contract: %w", err)
 	}
-	var value any
-	if err := json.Unmarshal(body, &value); err != nil {
-		return fmt.Errorf("benji: create token: %w", err)
+	check := c.CheckBody(body)
+	if check.Syntax != "" {
+		return fmt.Errorf("benji: create token: the encoded request is not JSON: %s", check.Syntax)
 	}
-	violations := c.ValidateBody(value)
-	if len(violations) == 0 {
+	if len(check.Violations) == 0 {
 		return nil
 	}
-	fields := make([]FieldError, len(violations))
-	for i, v := range violations {
+	fields := make([]FieldError, len(check.Violations))
+	for i, v := range check.Violations {
 		fields[i] = FieldError(v)
 	}
 	return &ValidationError{Fields: fields}

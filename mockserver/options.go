@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"unicode"
 	"time"
+	"unicode"
 )
 
 // Defaults for the zero Options.

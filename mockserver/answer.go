@@ -78,26 +78,32 @@ func encodeJSON(v any) []byte {
 
 // deliver writes a, after its delay, and records in x what the client got:
 // the answer, or nothing ("dropped") when the client went away or the server
-// cut the connection at its shutdown deadline (either cancels the request's
-// context), or the write failed. Delays are bounded so that an answer is
-// always written before the server's write timeout (MaxFaultDelay).
+// cut the request at its shutdown deadline (either ends the request's
+// context), when a fault drops the connection, or when the write failed.
+// Delays are bounded so that an answer is always written before the
+// server's write timeout (MaxFaultDelay).
 func (s *Server) deliver(w http.ResponseWriter, r *http.Request, x *exchange, a answer) {
 	ctx := r.Context()
 	sleep(ctx, a.delay)
-	// Until written: dropped, and the token (if any) never issued.
-	token := x.token
-	x.status, x.outcome, x.token = 0, OutcomeDropped, uuid.Nil
-	x.undeliveredStatus, x.undeliveredOutcome = a.status, a.outcome
-	if ctx.Err() != nil || a.drop {
-		// Nobody to answer, or a fault says so: close the connection, or
-		// net/http would answer an empty 200 itself.
+	if ctx.Err() == nil && !a.drop && s.write(w, r, x, a) == nil {
+		x.status, x.outcome = a.status, a.outcome
+		return
+	}
+	if !x.written {
+		// Close the connection, or net/http would answer an empty 200
+		// of its own.
 		if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
 			conn.Close()
 		} else {
 			s.log.Debug("close without an answer", "request_id", x.requestID, "error", err)
 		}
-		return
 	}
+	x.status, x.outcome, x.token = 0, OutcomeDropped, uuid.Nil // the token reached nobody
+	x.undeliveredStatus, x.undeliveredOutcome = a.status, a.outcome
+}
+
+// write sends a's status, headers and body.
+func (s *Server) write(w http.ResponseWriter, r *http.Request, x *exchange, a answer) error {
 	h := w.Header()
 	for k, v := range a.header {
 		h[k] = v
@@ -106,18 +112,18 @@ func (s *Server) deliver(w http.ResponseWriter, r *http.Request, x *exchange, a 
 	h[RequestIDHeader] = []string{x.requestID} // not backed by x, which is reused
 	x.written = true
 	w.WriteHeader(a.status)
-	if r.Method != http.MethodHead {
-		// Buffered by net/http and sent when the handler returns, after
-		// finish has journaled the request: a client that reads the
-		// journal once it has its answer finds the request there. A write
-		// error here means the connection is already gone.
-		if _, err := w.Write(a.body); err != nil {
-			s.log.Debug("answer not delivered", "request_id", x.requestID, "error", err)
-			return
-		}
+	if r.Method == http.MethodHead {
+		return nil
 	}
-	x.status, x.outcome, x.token = a.status, a.outcome, token
-	x.undeliveredStatus, x.undeliveredOutcome = 0, ""
+	// Buffered by net/http and sent when the handler returns, after finish
+	// has journaled the request: a client that reads the journal once it
+	// has its answer finds the request there. An error here means the
+	// connection is already gone.
+	_, err := w.Write(a.body)
+	if err != nil {
+		s.log.Debug("answer not delivered", "request_id", x.requestID, "error", err)
+	}
+	return err
 }
 
 // sleep waits d, or until ctx is done.

@@ -21,7 +21,10 @@ const (
 // queued fault that matches it, else the Prefer header's choice, else a
 // fresh token. It is Server.decide unless a test replaces it.
 func (s *Server) decideAnswer(r *http.Request, x *exchange) answer {
-	f, ok := s.faults.take(x.typed)
+	if s.faults.anyMatch() {
+		x.typed() // decoded here, not under the queue's lock
+	}
+	f, ok := s.faults.take(x.request)
 	if !ok {
 		return s.preferredAnswer(r, x)
 	}

@@ -49,9 +49,11 @@ const RequestIDHeader = "X-Request-Id"
 // Cuts applied to what a request sends, before it reaches a log line, an
 // answer or the journal.
 const (
-	maxPathBytes   = 256 // a path, or the Prefer value in Entry.Injected
-	maxStringBytes = 256 // a string of the decoded request kept in the journal
-	maxActions     = 16  // actions of the decoded request kept in the journal
+	maxPathBytes    = 256 // a path, or the Prefer value in Entry.Injected
+	maxStringBytes  = 256 // a string of the decoded request kept in the journal
+	maxActions      = 16  // actions of the decoded request kept in the journal
+	maxFieldBytes   = 128 // a violation's JSON pointer (the contract's are under 50)
+	maxMessageBytes = 120 // a violation's message
 )
 
 // exchange is the record of one request: begun when it arrives, filled in
@@ -81,6 +83,8 @@ type exchange struct {
 	injected string
 	// written says the answer's status line has gone to the connection.
 	written bool
+	// readError says why the body could not be read, for the log.
+	readError string
 	// The answer that could not be delivered, for the log.
 	undeliveredStatus  int
 	undeliveredOutcome string
@@ -185,6 +189,9 @@ func (s *Server) logRequest(x *exchange) {
 	if x.injected != "" {
 		r.AddAttrs(slog.String("injected", x.injected))
 	}
+	if x.readError != "" {
+		r.AddAttrs(slog.String("read_error", cutString(x.readError, maxPathBytes)))
+	}
 	if x.undeliveredStatus != 0 {
 		r.AddAttrs(slog.Int("undelivered_status", x.undeliveredStatus), slog.String("undelivered_outcome", x.undeliveredOutcome))
 	}
@@ -207,17 +214,25 @@ func (s *Server) entry(x *exchange) Entry {
 		token:             x.token,
 		Injected:          x.injected,
 	}
+	// A body kept whole is under maxJournalBody once JSON-encoded; a short
+	// one always is.
+	whole := len(x.body) <= maxJournalBody/6
+	var kept string
+	if !whole {
+		kept = cutString(string(x.body[:min(len(x.body), maxJournalBody)]), maxJournalBody)
+		whole = len(kept) == len(x.body)
+	}
 	switch {
-	case len(x.body) > maxJournalBody:
-		// Too long to keep whole: decode it now and keep a cut copy
-		// (a slice of the request's buffer would keep all of it).
-		e.raw = append([]byte(nil), x.body[:maxJournalBody]...)
-		e.Truncated = true
+	case !whole:
+		// Too long to keep whole: keep a cut copy (a slice of the
+		// request's buffer would keep all of it) and the decoded request,
+		// cut.
+		e.raw, e.Truncated = []byte(kept), true
 		if r := x.typed(); r != nil {
 			e.Request = cutRequest(*r)
 		}
 	case x.request != nil:
-		e.raw, e.Request = x.body, x.request
+		e.raw, e.Request = x.body, cutRequest(*x.request)
 	default:
 		// Decoded only if someone reads the journal.
 		e.raw, e.decode = x.body, x.valid
@@ -225,7 +240,8 @@ func (s *Server) entry(x *exchange) Entry {
 	return e
 }
 
-// cutRequest bounds a decoded request for the journal.
+// cutRequest bounds a decoded request for the journal: its strings within
+// maxStringBytes once encoded, its actions to maxActions.
 func cutRequest(r gen.TokenRequest) *gen.TokenRequest {
 	r.DisplayName = cutString(r.DisplayName, maxStringBytes)
 	if r.UserExternalId != nil {
@@ -233,7 +249,7 @@ func cutRequest(r gen.TokenRequest) *gen.TokenRequest {
 		r.UserExternalId = &v
 	}
 	if r.PartnershipId != nil {
-		if id, err := r.PartnershipId.AsPartnershipID0(); err == nil && len(id) > maxStringBytes {
+		if id, err := r.PartnershipId.AsPartnershipID0(); err == nil && cutString(id, maxStringBytes) != id {
 			var p gen.PartnershipID
 			if p.FromPartnershipID0(cutString(id, maxStringBytes)) == nil {
 				r.PartnershipId = &p
@@ -247,15 +263,39 @@ func cutRequest(r gen.TokenRequest) *gen.TokenRequest {
 	return &r
 }
 
-// cutString shortens s to at most n bytes on a character boundary, marking
-// the cut with "…".
+// cutString shortens s so that it takes at most n bytes once encoded as a
+// JSON string (control characters, quotes, <, >, & and invalid bytes take
+// more than one), cutting on a character boundary and marking the cut with
+// "…". Every bound on what the journal and the log keep is in these terms.
 func cutString(s string, n int) string {
-	if len(s) <= n {
-		return s
+	if len(s)*6 <= n {
+		return s // fits, however it is escaped
 	}
-	cut := n - len("…")
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
+	cost, cutAt := 0, -1
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		cost += jsonCost(r, size)
+		if cutAt < 0 && cost > n-len("…") {
+			cutAt = i // where the cut goes, if the whole does not fit
+		}
+		if cost > n {
+			return s[:cutAt] + "…"
+		}
+		i += size
 	}
-	return s[:cut] + "…"
+	return s
+}
+
+// jsonCost is what a character of size bytes takes in a JSON string as
+// encoding/json writes it.
+func jsonCost(r rune, size int) int {
+	switch {
+	case r == utf8.RuneError && size == 1:
+		return 6 // an invalid byte becomes \ufffd
+	case r == '"' || r == '\\' || r == '\n' || r == '\r' || r == '\t':
+		return 2
+	case r < 0x20 || r == '<' || r == '>' || r == '&' || r == '\u2028' || r == '\u2029':
+		return 6
+	}
+	return size
 }

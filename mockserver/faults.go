@@ -259,14 +259,14 @@ func (q *faultQueue) push(f Fault) error {
 }
 
 // take returns the first fault matching the request and uses one of its
-// times up. request decodes the body; it is called only for a fault with a
-// match.
-func (q *faultQueue) take(request func() *gen.TokenRequest) (Fault, bool) {
+// times up. request is the decoded body, nil when no fault needed it
+// (anyMatch) or it did not decode.
+func (q *faultQueue) take(request *gen.TokenRequest) (Fault, bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	for i := range q.faults {
 		f := &q.faults[i]
-		if f.Match != (Match{}) && !f.Match.matches(request()) {
+		if f.Match != (Match{}) && !f.Match.matches(request) {
 			continue
 		}
 		taken := *f
@@ -277,6 +277,19 @@ func (q *faultQueue) take(request func() *gen.TokenRequest) (Fault, bool) {
 		return taken, true
 	}
 	return Fault{}, false
+}
+
+// anyMatch reports whether a queued fault has a match, which needs the
+// request decoded.
+func (q *faultQueue) anyMatch() bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for i := range q.faults {
+		if q.faults[i].Match != (Match{}) {
+			return true
+		}
+	}
+	return false
 }
 
 func (q *faultQueue) list() []Fault {

@@ -13,11 +13,12 @@ import (
 // maxJournalBody bounds the raw body an Entry keeps.
 const maxJournalBody = 4 << 10
 
-// MaxEntryBytes bounds one journal entry, as the admin API encodes it: the
-// body is cut at 4 KiB, the decoded request's strings at 256 bytes and its
-// actions at 16, the path and the Prefer value at 256 bytes, and a 400
-// lists at most 50 violations. A journal of N entries holds at most N times
-// this much.
+// MaxEntryBytes bounds one journal entry, as the admin API encodes it. Every
+// cut is in encoded bytes: the body at 4 KiB; the decoded request's strings
+// at 256 bytes and its actions at 16; the path and the Prefer value at 256
+// bytes; a 400's violations at 50, each message at 120 bytes. A 400, the
+// largest, comes to about 4 + 50 x 0.2 + 0.5 = 14.5 KiB at most. A journal
+// of N entries holds at most N times this much.
 const MaxEntryBytes = 16 << 10
 
 // Entry is one request as the mock saw and answered it. It never holds the
@@ -79,7 +80,7 @@ func (e Entry) forReading(c *contract.Contract) Entry {
 	if e.decode {
 		var r gen.TokenRequest
 		if c.DecodeBody(e.raw, &r) == nil {
-			e.Request = &r
+			e.Request = cutRequest(r)
 		}
 		e.decode = false
 	}

@@ -210,13 +210,26 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-// A client that gives up during a fault's delay got nothing: the journal and
-// the log say dropped, not 200.
+// A client that gives up during a fault's delay or the configured latency
+// got nothing: the journal and the log say dropped, not 200.
 func TestAnAnswerNobodyGotIsDropped(t *testing.T) {
+	for _, wait := range []string{"a fault's delay", "the latency"} {
+		t.Run(wait, func(t *testing.T) { testAnAnswerNobodyGotIsDropped(t, wait == "the latency") })
+	}
+}
+
+func testAnAnswerNobodyGotIsDropped(t *testing.T, latency bool) {
 	var logs syncBuffer
-	ts := mockserver.NewTestServer(t, func(o *mockserver.Options) { o.Logger = slog.New(slog.NewJSONHandler(&logs, nil)) })
-	if err := ts.QueueFault(mockserver.Fault{Delay: 5 * time.Second}); err != nil {
-		t.Fatal(err)
+	ts := mockserver.NewTestServer(t, func(o *mockserver.Options) {
+		o.Logger = slog.New(slog.NewJSONHandler(&logs, nil))
+		if latency {
+			o.Latency = 5 * time.Second
+		}
+	})
+	if !latency {
+		if err := ts.QueueFault(mockserver.Fault{Delay: 5 * time.Second}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
@@ -253,16 +266,18 @@ func TestAnAnswerNobodyGotIsDropped(t *testing.T) {
 // dropped; Stop ends a drain at once.
 func TestShutdownCutsAndRecordsWhatIsLeft(t *testing.T) {
 	for _, tc := range []struct {
-		name  string
-		drain time.Duration
-		stop  bool
+		name    string
+		drain   time.Duration
+		stop    bool
+		latency time.Duration // the request waits in the latency, not a fault's delay
 	}{
-		{"at the drain bound", 300 * time.Millisecond, false},
-		{"on Stop", time.Minute, true},
+		{"at the drain bound", 300 * time.Millisecond, false, 0},
+		{"on Stop", time.Minute, true, 0},
+		{"in the latency", 300 * time.Millisecond, false, 20 * time.Second},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var logs syncBuffer
-			s, err := mockserver.New(mockserver.Options{ShutdownTimeout: tc.drain, Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
+			s, err := mockserver.New(mockserver.Options{ShutdownTimeout: tc.drain, Latency: tc.latency, Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -273,7 +288,7 @@ func TestShutdownCutsAndRecordsWhatIsLeft(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			served := make(chan error, 1)
 			go func() { served <- s.Serve(ctx, ln) }()
-			if err := s.QueueFault(mockserver.Fault{Delay: time.Minute}); err != nil {
+			if err := s.QueueFault(mockserver.Fault{Delay: 10 * time.Second}); err != nil {
 				t.Fatal(err)
 			}
 			got := make(chan error, 1)

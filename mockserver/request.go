@@ -50,6 +50,7 @@ func (s *Server) checkRequest(r *http.Request, x *exchange) (refusal answer, ok 
 	}
 	body, err := readBody(r.Body, r.ContentLength, limit)
 	if err != nil {
+		x.readError = err.Error()
 		return s.errorAnswer(http.StatusBadRequest, OutcomeUnreadableBody, "The request body could not be read."), false
 	}
 	if int64(len(body)) > limit {
@@ -58,9 +59,14 @@ func (s *Server) checkRequest(r *http.Request, x *exchange) (refusal answer, ok 
 	x.body = body
 	if len(body) > bigBody {
 		// Checking a body that is not quickly shown valid decodes it, which
-		// takes up to about 50 times its size: bound how many at once.
-		s.bigChecks <- struct{}{}
-		defer func() { <-s.bigChecks }()
+		// takes up to about 50 times its size, and so does decoding it for
+		// the journal (below): bound how many at once.
+		select {
+		case s.bigChecks <- struct{}{}:
+			defer func() { <-s.bigChecks }()
+		case <-r.Context().Done():
+			return answer{}, false // the client is gone: deliver records it
+		}
 	}
 	check := s.cat.contract.CheckBody(body)
 	switch {
@@ -69,7 +75,8 @@ func (s *Server) checkRequest(r *http.Request, x *exchange) (refusal answer, ok 
 	case len(check.Violations) > 0:
 		x.violations = make([]gen.FieldError, len(check.Violations))
 		for i, v := range check.Violations {
-			x.violations[i] = gen.FieldError(v)
+			// Bounded once encoded: a message may quote what the body sent.
+			x.violations[i] = gen.FieldError{Field: cutString(v.Field, maxFieldBytes), Message: cutString(v.Message, maxMessageBytes)}
 		}
 		x.omitted = check.Omitted
 		msg := "The request body does not match the contract: " + check.Violations[0].String()
@@ -83,6 +90,9 @@ func (s *Server) checkRequest(r *http.Request, x *exchange) (refusal answer, ok 
 		return s.errorAnswer(http.StatusBadRequest, OutcomeInvalidRequest, msg+".", x.violations...), false
 	}
 	x.valid = true
+	if len(body) > maxJournalBody {
+		x.typed() // now, within the bound: the journal keeps it cut, not the body
+	}
 	return answer{}, true
 }
 

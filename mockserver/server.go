@@ -202,8 +202,10 @@ func (a *api) CreateToken(c echo.Context) error {
 	// entry once, whatever happens, and recovers a panic.
 	x := s.begin(r, true)
 	defer s.finish(w, r, x)
-	// 2. The configured latency.
-	sleep(r.Context(), s.latency())
+	// 2. The configured latency. It is waited in step 6, after the body
+	// is read: a wait before would eat into the read timeout, and a
+	// client that hangs up is only noticed once its body is in.
+	latency := s.latency()
 	// 3. The contract checks the request.
 	ans, ok := s.checkRequest(r, x)
 	if ok {
@@ -212,7 +214,8 @@ func (a *api) CreateToken(c echo.Context) error {
 	}
 	// 5. The contract checks the answer.
 	ans = s.checkAnswer(x, ans)
-	// 6. Write it, once.
+	// 6. Wait the latency and any fault's delay, then write it, once.
+	ans.delay += latency
 	s.deliver(w, r, x, ans)
 	return nil
 }
@@ -232,13 +235,19 @@ func (s *Server) routingFailure(err error, r *http.Request, allow string) answer
 	case http.StatusMethodNotAllowed:
 		if isAPI(r.URL.Path) {
 			allow = s.cat.allow
+		} else {
+			// echo's order varies; the OPTIONS answers sort theirs.
+			methods := strings.Split(allow, ", ")
+			slices.Sort(methods)
+			allow = strings.Join(methods, ", ")
 		}
 		return s.errorAnswer(http.StatusMethodNotAllowed, OutcomeMethodNotAllowed, "This path takes "+allow+".").withHeader("Allow", allow)
 	}
 	return s.failure()
 }
 
-// ServeHTTP serves the mock API.
+// ServeHTTP serves the mock: the API, its health and contract endpoints
+// and, unless disabled, the admin API.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.handler.ServeHTTP(w, r)
 }
@@ -252,10 +261,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	if !s.opts.DisableAdmin && s.opts.AdminToken == "" && !isLoopback(ln.Addr()) {
 		s.log.Warn("the admin API is open to the network: whoever reaches this address can change the mock's answers and read its journal; "+
-			"set --admin-token (BENJI_MOCK_ADMIN_TOKEN) or --admin=false", "addr", ln.Addr().String())
+			"set an admin token (Options.AdminToken, --admin-token) or turn the admin API off (Options.DisableAdmin, --admin=false)",
+			"addr", ln.Addr().String())
 	}
+	// Every request's context ends when the requests are cut, whatever
+	// step it is in.
+	base, cut := context.WithCancel(context.Background())
+	defer cut()
 	srv := &http.Server{
 		Handler:           s,
+		BaseContext:       func(net.Listener) context.Context { return base },
 		ReadHeaderTimeout: s.readHeaderTimeout,
 		ReadTimeout:       s.readTimeout,
 		WriteTimeout:      WriteTimeout,
@@ -281,15 +296,16 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		}
 	}()
 	err := srv.Shutdown(drain)
-	if served := <-served; !errors.Is(served, http.ErrServerClosed) {
-		return fmt.Errorf("mockserver: serve: %w", served)
+	if serveErr := <-served; !errors.Is(serveErr, http.ErrServerClosed) {
+		return fmt.Errorf("mockserver: serve: %w", serveErr)
 	}
 	if err == nil {
 		return nil
 	}
-	// Cut what is left: closing the connections cancels the requests'
-	// contexts, so each ends quickly and records itself as dropped.
+	// Cut what is left: their contexts end, so each stops waiting, records
+	// itself as dropped and closes its connection; Close closes the rest.
 	n := s.active.Load()
+	cut()
 	srv.Close()
 	for deadline := time.Now().Add(cutGrace); s.active.Load() > 0 && time.Now().Before(deadline); {
 		time.Sleep(5 * time.Millisecond)

@@ -17,6 +17,9 @@ func watchSignals(logger *slog.Logger, drain, stop func()) (release func()) {
 	go func() {
 		defer close(done)
 		handleSignals(sigs, logger, drain, stop)
+		// After the second signal, a third one gets Go's default: the
+		// process ends at once.
+		signal.Stop(sigs)
 	}()
 	return func() {
 		signal.Stop(sigs)

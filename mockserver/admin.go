@@ -37,9 +37,8 @@ func (s *Server) adminOnly(r *http.Request, h func(*http.Request) answer) answer
 	if s.opts.AdminToken == "" {
 		return h(r)
 	}
-	scheme, token, _ := strings.Cut(headerValue(r.Header, "Authorization"), " ")
-	if !strings.EqualFold(scheme, "Bearer") ||
-		subtle.ConstantTimeCompare([]byte(strings.TrimSpace(token)), []byte(s.opts.AdminToken)) != 1 {
+	token, bearer := bearerToken(headerValue(r.Header, "Authorization"))
+	if !bearer || subtle.ConstantTimeCompare([]byte(token), []byte(s.opts.AdminToken)) != 1 {
 		return s.errorAnswer(http.StatusUnauthorized, OutcomeUnauthorized,
 			`The admin API needs "Authorization: Bearer <admin token>" (see BENJI_MOCK_ADMIN_TOKEN).`).
 			withHeader("Www-Authenticate", `Bearer realm="benji-mock admin"`)
@@ -79,9 +78,9 @@ func (s *Server) adminListRequests(r *http.Request) answer {
 	f.UserExternalID = q.Get("user_external_id")
 	if len(bad) > 0 {
 		msg := "The query parameters are not valid."
-		if max := s.cat.contract.MaxViolations; len(bad) > max {
-			msg = fmt.Sprintf("The query parameters are not valid (%d problems; errors lists the first %d).", len(bad), max)
-			bad = bad[:max]
+		if most := s.cat.contract.MaxViolations; len(bad) > most {
+			msg = fmt.Sprintf("The query parameters are not valid (%d problems; errors lists the first %d).", len(bad), most)
+			bad = bad[:most]
 		}
 		return s.errorAnswer(http.StatusBadRequest, OutcomeInvalidQuery, msg, bad...)
 	}
@@ -114,14 +113,14 @@ func (s *Server) adminQueueFault(r *http.Request) answer {
 	if err := json.Unmarshal(body, &f); err != nil {
 		return s.errorAnswer(http.StatusBadRequest, OutcomeInvalidFault, "The fault is not valid: "+err.Error()+".")
 	}
-	if err := s.QueueFault(f); err != nil {
+	queued, err := s.queueFault(f)
+	if err != nil {
 		msg := err.Error()
 		if errors.Is(err, ErrInvalidFault) {
 			msg = "The fault is not valid" + strings.TrimPrefix(msg, ErrInvalidFault.Error())
 		}
 		return s.errorAnswer(http.StatusBadRequest, OutcomeInvalidFault, msg+".")
 	}
-	queued, _ := f.check(s.cat, s.MaxFaultDelay()) // with its defaults, as queued
 	return s.jsonAnswer(http.StatusCreated, OutcomeOK, encodeJSON(queued))
 }
 

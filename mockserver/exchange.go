@@ -128,6 +128,13 @@ func requestID(given string) string {
 // envelope (or a dropped answer, when the answer had begun), then writes the
 // log line and the journal entry, exactly once.
 func (s *Server) finish(w http.ResponseWriter, r *http.Request, x *exchange) {
+	defer func() {
+		// Whatever happens below, the record goes back and the request
+		// no longer counts as in flight.
+		*x = exchange{}
+		s.exchanges.Put(x)
+		s.active.Add(-1)
+	}()
 	p := recover()
 	if p != nil {
 		if p != http.ErrAbortHandler {
@@ -143,9 +150,6 @@ func (s *Server) finish(w http.ResponseWriter, r *http.Request, x *exchange) {
 	if x.api {
 		s.journal.add(s.entry(x))
 	}
-	*x = exchange{}
-	s.exchanges.Put(x)
-	s.active.Add(-1)
 	if p == http.ErrAbortHandler {
 		panic(p) // net/http's way to cut a connection; it logs nothing for it
 	}

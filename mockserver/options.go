@@ -26,8 +26,9 @@ const (
 	// MaxJournalSize is the largest JournalSize. An entry keeps at most
 	// MaxEntryBytes, so a full journal holds at most about 160 MB.
 	MaxJournalSize = 10_000
-	// MaxLatency bounds Latency+LatencyJitter, leaving most of the write
-	// timeout to queued fault delays.
+	// MaxLatency bounds Latency+LatencyJitter. The latency is waited after
+	// the body is read, within the write timeout; what is left of it bounds
+	// a queued fault's delay (Server.MaxFaultDelay).
 	MaxLatency = 30 * time.Second
 	// MaxShutdownTimeout bounds ShutdownTimeout.
 	MaxShutdownTimeout = 10 * time.Minute

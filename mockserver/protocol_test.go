@@ -22,11 +22,15 @@ func TestUnauthorizedCarriesAChallenge(t *testing.T) {
 		{"", "Bearer"},
 		{"Basic dTpw", "Bearer"},
 		{"Bearer ", "Bearer"},
+		{"Bearer", "Bearer"},
 		{"Bearer someone-else", `Bearer error="invalid_token"`},
 	} {
 		a := request(t, "POST", ts.URL+createPath, seedConnect, "Authorization", tc.auth, "Content-Type", "application/json")
 		if a.status != 401 || a.header.Get("WWW-Authenticate") != tc.want {
 			t.Errorf("Authorization %q: %d WWW-Authenticate %q, want 401 with %q", tc.auth, a.status, a.header.Get("WWW-Authenticate"), tc.want)
+		}
+		if msg := a.envelope(t).Message; strings.HasPrefix(tc.auth, "Bearer") && tc.want == "Bearer" && !strings.HasPrefix(msg, "Send the partner access token") {
+			t.Errorf("Authorization %q: message %q, want the one asking for a token", tc.auth, msg)
 		}
 	}
 	if a := create(t, ts, seedConnect, "Prefer", "code=401"); a.header.Get("WWW-Authenticate") != "Bearer" {
@@ -135,6 +139,9 @@ func TestAdminToken(t *testing.T) {
 		{"GET", "/healthz", "", 200},
 	} {
 		a := request(t, tc.method, ts.URL+tc.path, `{"status":500}`, "Authorization", tc.auth)
+		if strings.Contains(string(a.body), adminToken) || strings.Contains(fmt.Sprint(a.header), adminToken) {
+			t.Errorf("%s %s: the answer holds the admin token", tc.method, tc.path)
+		}
 		if a.status != tc.want {
 			t.Errorf("%s %s with %q: %d, want %d", tc.method, tc.path, tc.auth, a.status, tc.want)
 		}
@@ -151,6 +158,9 @@ func TestAdminToken(t *testing.T) {
 	}
 	if strings.Contains(logs.String(), adminToken) {
 		t.Errorf("the admin token is in the logs:\n%s", logs.String())
+	}
+	if journal, _ := json.Marshal(ts.Requests(mockserver.Filter{})); strings.Contains(string(journal), adminToken) {
+		t.Errorf("the admin token is in the journal: %s", journal)
 	}
 }
 

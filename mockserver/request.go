@@ -128,16 +128,12 @@ func (s *Server) latency() time.Duration {
 // tokens (nil: any non-empty token). It returns why the header is refused,
 // or "", and whether a token was given.
 func checkBearer(header string, accepted [][]byte) (refusal string, token bool) {
-	if header == "" {
+	given, bearer := bearerToken(header)
+	switch {
+	case header == "" || bearer && given == "":
 		return msgNoToken, false
-	}
-	scheme, given, ok := strings.Cut(header, " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") {
+	case !bearer:
 		return msgNotBearer, false
-	}
-	given = strings.TrimSpace(given)
-	if given == "" {
-		return msgNoToken, false
 	}
 	if accepted == nil {
 		return "", true
@@ -148,6 +144,13 @@ func checkBearer(header string, accepted [][]byte) (refusal string, token bool) 
 		}
 	}
 	return msgUnknownToken, true
+}
+
+// bearerToken reads an Authorization header value: whether it uses the
+// Bearer scheme, and the token it carries ("" for none).
+func bearerToken(header string) (token string, bearer bool) {
+	scheme, token, _ := strings.Cut(header, " ")
+	return strings.TrimSpace(token), strings.EqualFold(scheme, "Bearer")
 }
 
 // readBody reads at most limit+1 bytes, so that a body over the limit shows.

@@ -349,11 +349,17 @@ func (s *Server) ResetRequests() { s.journal.reset() }
 // document, when its delay is over MaxFaultDelay or its Times over
 // MaxFaultTimes, or when MaxQueuedFaults are queued already.
 func (s *Server) QueueFault(f Fault) error {
+	_, err := s.queueFault(f)
+	return err
+}
+
+// queueFault queues f and returns it as queued, its defaults filled in.
+func (s *Server) queueFault(f Fault) (Fault, error) {
 	f, err := f.check(s.cat, s.MaxFaultDelay())
 	if err != nil {
-		return err
+		return f, err
 	}
-	return s.faults.push(f)
+	return f, s.faults.push(f)
 }
 
 // Faults returns the faults still queued, each with the times it has left.

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/benjiconnect/benji/mockserver"
 )
@@ -128,9 +129,9 @@ func (cfg *config) check() error {
 		return fmt.Errorf("--latency plus --latency-jitter must be at most %s, got %s + %s", mockserver.MaxLatency, cfg.latency, cfg.latencyJitter)
 	case cfg.shutdown <= 0 || cfg.shutdown > mockserver.MaxShutdownTimeout:
 		return fmt.Errorf("--shutdown-timeout must be positive and at most %s, got %s", mockserver.MaxShutdownTimeout, cfg.shutdown)
-	case cfg.adminToken.reveal() != strings.TrimSpace(cfg.adminToken.reveal()):
+	case cfg.adminToken.reveal() != strings.TrimSpace(cfg.adminToken.reveal()) || strings.ContainsFunc(cfg.adminToken.reveal(), unicode.IsControl):
 		// Said without the value, which is a secret.
-		return errors.New("--admin-token must not begin or end with spaces: no Authorization header could carry it")
+		return errors.New("--admin-token must not begin or end with spaces or hold control characters: no Authorization header could carry it")
 	}
 	return nil
 }

@@ -179,8 +179,9 @@ func TestConfigRejectsNonsense(t *testing.T) {
 		{[]string{"--shutdown-timeout", "0s"}, nil, "--shutdown-timeout must be positive and at most 10m0s, got 0s"},
 		{[]string{"--shutdown-timeout", "-1s"}, nil, "--shutdown-timeout must be positive and at most 10m0s, got -1s"},
 		{[]string{"--shutdown-timeout", "10m1s"}, nil, "--shutdown-timeout must be positive and at most 10m0s, got 10m1s"},
-		{[]string{"--admin-token", " "}, nil, "--admin-token must not begin or end with spaces: no Authorization header could carry it"},
-		{nil, map[string]string{"BENJI_MOCK_ADMIN_TOKEN": "secret "}, "--admin-token must not begin or end with spaces: no Authorization header could carry it"},
+		{[]string{"--admin-token", " "}, nil, "--admin-token must not begin or end with spaces or hold control characters: no Authorization header could carry it"},
+		{[]string{"--admin-token", "sec\x01ret"}, nil, "--admin-token must not begin or end with spaces or hold control characters: no Authorization header could carry it"},
+		{nil, map[string]string{"BENJI_MOCK_ADMIN_TOKEN": "secret "}, "--admin-token must not begin or end with spaces or hold control characters: no Authorization header could carry it"},
 		{nil, map[string]string{"BENJI_MOCK_SHUTDOWN_TIMEOUT": "1h"}, "--shutdown-timeout must be positive and at most 10m0s, got 1h0m0s"},
 		{nil, map[string]string{"BENJI_MOCK_SHUTDOWN_TIMEOUT": "0"}, "--shutdown-timeout must be positive and at most 10m0s, got 0s"},
 	} {

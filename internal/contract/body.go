@@ -232,10 +232,10 @@ func exactInteger(text string) (int64, bool) {
 // cut shortens a value quoted in a message to 40 characters, so that a
 // message stays short whatever the body holds.
 func cut(s string) string {
-	const max = 40
+	const most = 40
 	n := 0
 	for i := range s {
-		if n == max {
+		if n == most {
 			return s[:i] + "…"
 		}
 		n++

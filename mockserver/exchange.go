@@ -170,10 +170,13 @@ func (s *Server) logRequest(x *exchange) {
 	}
 	now := time.Now()
 	r := slog.NewRecord(now, level, "request", 0)
+	if x.method == http.MethodPost && x.path == contract.CreateTokenPath {
+		h = s.createTokenLog // method and path formatted once, at start-up
+	} else {
+		r.AddAttrs(slog.String("method", x.method), slog.String("path", x.path))
+	}
 	r.AddAttrs(
 		slog.String("request_id", x.requestID),
-		slog.String("method", x.method),
-		slog.String("path", x.path),
 		slog.Int("status", x.status),
 		slog.Duration("duration", now.Sub(x.start)),
 	)

@@ -66,6 +66,9 @@ type Server struct {
 	readTimeout       time.Duration
 	// bigChecks bounds how many bodies over bigBody are checked at once.
 	bigChecks chan struct{}
+	// createTokenLog is the logger's handler with the API operation's
+	// method and path attributes, which slog formats once.
+	createTokenLog slog.Handler
 	// exchanges holds request records for reuse.
 	exchanges sync.Pool
 	// active counts the requests being handled, for Serve's shutdown.
@@ -103,6 +106,8 @@ func New(opts Options) (*Server, error) {
 		s.tokens = append(s.tokens, []byte(t))
 	}
 	s.exchanges.New = func() any { return new(exchange) }
+	s.createTokenLog = s.log.Handler().WithAttrs([]slog.Attr{
+		slog.String("method", http.MethodPost), slog.String("path", contract.CreateTokenPath)})
 	s.decide = s.decideAnswer
 	s.handler = s.routes()
 	return s, nil

@@ -215,7 +215,11 @@ func (c *Contract) QuickValidResponse(status int, contentType string, body []byt
 	if !ok || contentType == "" {
 		return false
 	}
-	q := r.media[r.content.Get(contentType)]
+	media := r.content[contentType] // the media type as the contract spells it: no parsing
+	if media == nil {
+		media = r.content.Get(contentType)
+	}
+	q := r.media[media]
 	return q != nil && q.quickValid(body)
 }
 
@@ -230,7 +234,9 @@ func (c *Contract) AcceptsMediaType(contentType string) bool {
 	if contentType == "" {
 		return false
 	}
-	return c.Operation.RequestBody.Value.Content.Get(contentType) != nil
+	content := c.Operation.RequestBody.Value.Content
+	// The media type as the contract spells it needs no parsing.
+	return content[contentType] != nil || content.Get(contentType) != nil
 }
 
 // DocumentsStatus reports whether the contract documents status as a response

@@ -302,14 +302,11 @@ type scanner struct {
 }
 
 func (sc *scanner) skipSpace() {
-	for sc.pos < len(sc.data) {
-		switch sc.data[sc.pos] {
-		case ' ', '\t', '\n', '\r':
-			sc.pos++
-		default:
-			return
-		}
+	data, pos := sc.data, sc.pos
+	for pos < len(data) && (data[pos] == ' ' || data[pos] == '\t' || data[pos] == '\n' || data[pos] == '\r') {
+		pos++
 	}
+	sc.pos = pos
 }
 
 func (sc *scanner) peek() byte {
@@ -559,10 +556,13 @@ func (sc *scanner) str() (content []byte, plain, ok bool) {
 	start := sc.pos
 	plain = true
 	for sc.pos < len(sc.data) {
-		// Runs of ordinary bytes first, without the switch.
-		for sc.pos < len(sc.data) && plainByte[sc.data[sc.pos]] {
-			sc.pos++
+		// Runs of ordinary bytes first, without the switch, in locals
+		// the compiler keeps in registers.
+		data, pos := sc.data, sc.pos
+		for pos < len(data) && plainByte[data[pos]] {
+			pos++
 		}
+		sc.pos = pos
 		if sc.pos == len(sc.data) {
 			break
 		}

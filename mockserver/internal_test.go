@@ -122,6 +122,20 @@ func TestPanicsAreRecovered(t *testing.T) {
 	}
 }
 
+// serveOnLoopback runs s.Serve on a free loopback port until the test ends
+// and returns the address.
+func serveOnLoopback(t *testing.T, s *Server) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	go s.Serve(ctx, ln)
+	return ln.Addr().String()
+}
+
 func serve(s *Server, method, path string) *httptest.ResponseRecorder {
 	rec := httptest.NewRecorder()
 	s.ServeHTTP(rec, httptest.NewRequest(method, path, nil))
@@ -133,14 +147,8 @@ func serve(s *Server, method, path string) *httptest.ResponseRecorder {
 func TestSlowHeadersAreCutOff(t *testing.T) {
 	s, _ := newMisbehaving(t, nil)
 	s.readHeaderTimeout = 200 * time.Millisecond
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go s.Serve(ctx, ln)
-	conn, err := net.Dial("tcp", ln.Addr().String())
+	addr := serveOnLoopback(t, s)
+	conn, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,14 +171,8 @@ func TestSlowHeadersAreCutOff(t *testing.T) {
 func TestStalledBodyGetsNoAnswer(t *testing.T) {
 	s, _ := newMisbehaving(t, nil)
 	s.readTimeout = 300 * time.Millisecond
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go s.Serve(ctx, ln)
-	conn, err := net.Dial("tcp", ln.Addr().String())
+	addr := serveOnLoopback(t, s)
+	conn, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,15 +202,9 @@ func TestLatencyLeavesTheReadTimeoutAlone(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.readTimeout = 300 * time.Millisecond
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go s.Serve(ctx, ln)
+	addr := serveOnLoopback(t, s)
 	body := `{"mode":1,"display_name":"` + strings.Repeat("x", 20_000) + `"}`
-	req, _ := http.NewRequest("POST", "http://"+ln.Addr().String()+"/verify/token/create", strings.NewReader(body))
+	req, _ := http.NewRequest("POST", "http://"+addr+"/verify/token/create", strings.NewReader(body))
 	req.Header.Set("Authorization", "Bearer t")
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)

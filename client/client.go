@@ -37,7 +37,10 @@ const (
 // Client creates Benji Connect tokens. It is safe for concurrent use; build
 // one per partner access token and share it.
 type Client struct {
-	token     secret
+	// token is behind a pointer: fmt prints a nested pointer as an
+	// address, so even a copy of the Client (fmt.Sprintf("%+v", *c),
+	// where no method of Client or secret is called) shows no token.
+	token     *secret
 	baseURL   string
 	http      *http.Client
 	timeout   time.Duration
@@ -59,7 +62,7 @@ func New(partnerToken string, opts ...Option) (*Client, error) {
 		return nil, errors.New("benji: new client: the partner access token is empty")
 	}
 	c := &Client{
-		token:     secret(partnerToken),
+		token:     newSecret(partnerToken),
 		baseURL:   StagingURL,
 		timeout:   DefaultTimeout,
 		userAgent: "benji-go/" + Version,
@@ -90,7 +93,7 @@ func (c *Client) String() string { return "benji.Client(" + c.baseURL + ")" }
 func (c *Client) GoString() string { return c.String() }
 
 func (c *Client) authorize(_ context.Context, req *http.Request) error {
-	req.Header.Set("Authorization", "Bearer "+string(c.token))
+	req.Header.Set("Authorization", "Bearer "+string(*c.token))
 	req.Header.Set("User-Agent", c.userAgent)
 	req.Header.Set("Accept", "application/json")
 	return nil
@@ -235,6 +238,8 @@ func sleep(ctx context.Context, d time.Duration) error {
 
 // secret holds the partner access token; every way of printing it hides it.
 type secret string
+
+func newSecret(s string) *secret { return (*secret)(&s) }
 
 func (secret) String() string               { return "[REDACTED]" }
 func (secret) GoString() string             { return "[REDACTED]" }

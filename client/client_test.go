@@ -328,7 +328,12 @@ func TestTokenNeverLeaks(t *testing.T) {
 	_, err = client.New(partnerToken, client.WithBaseURL("nope"))
 	errs = append(errs, err)
 
-	printed := []string{fmt.Sprint(c), fmt.Sprintf("%v %+v %#v %s", c, c, c, c)}
+	// A copy of the client, printed without its methods (fmt reads the
+	// fields of a struct value by reflection), and the client inside a
+	// struct of the caller's.
+	holder := struct{ C client.Client }{*c}
+	printed := []string{fmt.Sprint(c), fmt.Sprintf("%v %+v %#v %s", c, c, c, c),
+		fmt.Sprintf("%v %+v %#v", *c, *c, *c), fmt.Sprintf("%v %+v %#v", holder, holder, holder)}
 	for _, e := range errs {
 		if e == nil {
 			t.Fatal("an expected error did not happen")

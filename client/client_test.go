@@ -38,9 +38,9 @@ var seedRequests = []struct {
 	name string
 	req  client.Request
 }{
-	{"connect", client.Request{Mode: client.Connect, DisplayName: "Reward Cookies", PartnershipID: "49"}},
-	{"connect with user_external_id", client.Request{Mode: client.Connect, DisplayName: "Reward Cookies", PartnershipID: "49", UserExternalID: "1234"}},
-	{"transfer", client.Request{Mode: client.Transfer, DisplayName: "Reward Cookies", PartnershipID: "49",
+	{"connect", client.Request{Mode: client.Connect, DisplayName: "Reward Cookies", PartnershipID: "49", PartnerID: 3, MerchantID: 48}},
+	{"connect with user_external_id", client.Request{Mode: client.Connect, DisplayName: "Reward Cookies", PartnershipID: "49", PartnerID: 3, MerchantID: 48, UserExternalID: "1234"}},
+	{"transfer", client.Request{Mode: client.Transfer, DisplayName: "Reward Cookies", PartnershipID: "49", PartnerID: 3, MerchantID: 48,
 		Actions: []client.Action{{Mode: client.Transfer, Amount: 1000, AllowsEditing: true}}}},
 }
 
@@ -61,7 +61,8 @@ func TestCreateTokenForTheSeedRequests(t *testing.T) {
 			if !ok || e.Request == nil {
 				t.Fatal("the mock has no record of the request")
 			}
-			if got := e.Request; got.DisplayName != tc.req.DisplayName || int(got.Mode) != int(tc.req.Mode) {
+			if got := e.Request; got.DisplayName != tc.req.DisplayName || int(got.Mode) != int(tc.req.Mode) ||
+				got.PartnerId == nil || *got.PartnerId != tc.req.PartnerID || got.MerchantId == nil || *got.MerchantId != tc.req.MerchantID {
 				t.Errorf("the mock received %+v", got)
 			}
 			if e.RequestID != tok.RequestID {
@@ -118,6 +119,19 @@ func TestErrorsMapToAPIError(t *testing.T) {
 				t.Errorf("the error holds the token: %v", err)
 			}
 		})
+	}
+}
+
+// PartnerID and MerchantID of zero are not sent at all.
+func TestZeroPartnerAndMerchantAreNotSent(t *testing.T) {
+	ts := mockserver.NewTestServer(t)
+	tok, err := newClient(t, ts.URL).CreateToken(context.Background(), client.Request{Mode: client.Connect, DisplayName: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, ok := ts.RequestForToken(tok.Value)
+	if !ok || strings.Contains(e.Body, "partner_id") || strings.Contains(e.Body, "merchant_id") {
+		t.Errorf("the mock received %s, want neither partner_id nor merchant_id", e.Body)
 	}
 }
 

@@ -44,6 +44,10 @@ type Request struct {
 	UserExternalID string
 	// Actions are the transfers or redemptions the flow offers.
 	Actions []Action
+	// PartnerID and MerchantID are sent by every example request of
+	// Benji's reference, which does not document them; zero is not sent.
+	PartnerID  int64
+	MerchantID int64
 }
 
 // Action is one transfer or redemption offered in the flow.
@@ -66,6 +70,12 @@ func (r Request) wire() gen.TokenRequest {
 	}
 	if r.UserExternalID != "" {
 		w.UserExternalId = &r.UserExternalID
+	}
+	if r.PartnerID != 0 {
+		w.PartnerId = &r.PartnerID
+	}
+	if r.MerchantID != 0 {
+		w.MerchantId = &r.MerchantID
 	}
 	if len(r.Actions) > 0 {
 		actions := make([]gen.Action, len(r.Actions))

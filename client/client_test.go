@@ -412,3 +412,40 @@ func BenchmarkCreateToken(b *testing.B) {
 		}
 	}
 }
+
+// The retries a partner relies on in an outage, against the mock's gateway
+// faults rather than a hand-made server: one 502, 503 or 504 is retried to a
+// token; as many as the attempts end in an *APIError with the status.
+func TestRetriesAgainstGatewayFaults(t *testing.T) {
+	for _, status := range []int{502, 503, 504} {
+		t.Run(fmt.Sprint(status), func(t *testing.T) {
+			ts := mockserver.NewTestServer(t)
+			if err := ts.QueueFault(mockserver.Fault{Status: status}); err != nil {
+				t.Fatal(err)
+			}
+			tok, err := newClient(t, ts.URL, fast).CreateToken(context.Background(), seedRequests[0].req)
+			if err != nil || tok.Value == "" {
+				t.Fatalf("after one %d: %v, want a token", status, err)
+			}
+			if got := ts.Requests(mockserver.Filter{}); len(got) != 2 || got[1].Status != status || got[0].Status != 200 {
+				t.Errorf("journal %+v, want the %d then the 200", got, status)
+			}
+
+			// Through the admin API, as a service in docker-compose would.
+			a := fmt.Sprintf(`{"status":%d,"times":3}`, status)
+			resp, err := http.Post(ts.URL+"/__mock/faults", "application/json", strings.NewReader(a))
+			if err != nil || resp.StatusCode != 201 {
+				t.Fatalf("queue %s: %v %v", a, resp, err)
+			}
+			resp.Body.Close()
+			_, err = newClient(t, ts.URL, fast).CreateToken(context.Background(), seedRequests[0].req)
+			var apiErr *client.APIError
+			if !errors.As(err, &apiErr) || apiErr.StatusCode != status {
+				t.Fatalf("after three %ds: %v, want an *APIError with the status", status, err)
+			}
+			if n := len(ts.Faults()); n != 0 {
+				t.Errorf("%d faults left: the client made fewer than 3 attempts", n)
+			}
+		})
+	}
+}

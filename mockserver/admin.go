@@ -137,7 +137,8 @@ func (s *Server) adminClearFaults(*http.Request) answer {
 func (s *Server) outcomes() []string {
 	all := []string{OutcomeOK, OutcomeDropped, OutcomeInvalidRequest, OutcomeMalformedJSON, OutcomeUnauthorized,
 		OutcomeUnsupportedMediaType, OutcomePayloadTooLarge, OutcomeUnreadableBody, OutcomeInvalidPrefer,
-		OutcomeNotFound, OutcomeMethodNotAllowed, OutcomeInternalError, OutcomeContractViolation}
+		OutcomeNotFound, OutcomeMethodNotAllowed, OutcomeInternalError, OutcomeContractViolation,
+		OutcomeReset, OutcomeBadGateway, OutcomeServiceUnavailable, OutcomeGatewayTimeout}
 	for code := range s.cat.codes {
 		all = append(all, code)
 	}

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/google/uuid"
@@ -26,6 +28,12 @@ type answer struct {
 	delay time.Duration
 	// drop closes the connection without an answer.
 	drop bool
+	// reset sends the status, the headers and half the body, then resets
+	// the connection.
+	reset bool
+	// gateway says the answer stands for a gateway's in front of the API,
+	// which the contract does not describe: it is not checked.
+	gateway bool
 }
 
 // jsonAnswer is a JSON answer with no headers of its own.
@@ -87,6 +95,10 @@ func (s *Server) deliver(w http.ResponseWriter, r *http.Request, x *exchange, a 
 	sleep(ctx, a.delay)
 	if ctx.Err() == nil && !a.drop && s.write(w, r, x, a) == nil {
 		x.status, x.outcome = a.status, a.outcome
+		if a.reset {
+			x.outcome = OutcomeReset
+			s.reset(w, x)
+		}
 		return
 	}
 	if !x.written {
@@ -111,6 +123,12 @@ func (s *Server) write(w http.ResponseWriter, r *http.Request, x *exchange, a an
 	h[ContractHeader] = s.contractHeader       // shared and never modified
 	h[RequestIDHeader] = []string{x.requestID} // not backed by x, which is reused
 	x.written = true
+	body := a.body
+	if a.reset {
+		// The whole length is announced; half of it is sent.
+		h["Content-Length"] = []string{strconv.Itoa(len(body))}
+		body = body[:len(body)/2]
+	}
 	w.WriteHeader(a.status)
 	if r.Method == http.MethodHead {
 		return nil
@@ -119,11 +137,25 @@ func (s *Server) write(w http.ResponseWriter, r *http.Request, x *exchange, a an
 	// has journaled the request: a client that reads the journal once it
 	// has its answer finds the request there. An error here means the
 	// connection is already gone.
-	_, err := w.Write(a.body)
+	_, err := w.Write(body)
 	if err != nil {
 		s.log.Debug("answer not delivered", "request_id", x.requestID, "error", err)
 	}
 	return err
+}
+
+// reset sends what is written so far and resets the connection (a TCP
+// RST, not an orderly close), as a proxy that fails mid-answer does.
+func (s *Server) reset(w http.ResponseWriter, x *exchange) {
+	conn, _, err := http.NewResponseController(w).Hijack() // flushes the status, headers and half body
+	if err != nil {
+		s.log.Debug("reset", "request_id", x.requestID, "error", err)
+		return
+	}
+	if tcp, ok := conn.(*net.TCPConn); ok {
+		tcp.SetLinger(0)
+	}
+	conn.Close()
 }
 
 // sleep waits d, or until ctx is done.

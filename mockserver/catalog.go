@@ -21,6 +21,30 @@ type cannedResponse struct {
 	header http.Header
 	// code is the body's error code, the journal's outcome; "" for a 200.
 	code string
+	// gateway says the answer is a gateway's in front of the API (502,
+	// 503, 504), not the API's: the contract does not describe it.
+	gateway bool
+}
+
+// gatewayAnswers are what a load balancer in front of the real API answers
+// when the service is down or slow: a short HTML page, not the API's
+// envelope. The contract does not document them, since the API never sends
+// them; clients must still cope, so faults and Prefer can ask for them.
+var gatewayAnswers = map[int]string{
+	http.StatusBadGateway:         "bad_gateway",
+	http.StatusServiceUnavailable: "service_unavailable",
+	http.StatusGatewayTimeout:     "gateway_timeout",
+}
+
+func gatewayResponse(status int) *cannedResponse {
+	text := fmt.Sprintf("%d %s", status, http.StatusText(status))
+	return &cannedResponse{
+		status:  status,
+		body:    []byte("<html><head><title>" + text + "</title></head><body><h1>" + text + "</h1></body></html>\n"),
+		header:  http.Header{"Content-Type": {"text/html; charset=utf-8"}},
+		code:    gatewayAnswers[status],
+		gateway: true,
+	}
 }
 
 // catalog is everything the mock derives from the contract, prepared once
@@ -51,7 +75,7 @@ func (r *cannedResponse) answer() answer {
 	if outcome == "" {
 		outcome = OutcomeOK
 	}
-	return answer{status: r.status, header: r.header, body: r.body, outcome: outcome}
+	return answer{status: r.status, header: r.header, body: r.body, outcome: outcome, gateway: r.gateway}
 }
 
 var loadCatalog = sync.OnceValues(func() (*catalog, error) {
@@ -121,6 +145,11 @@ func newCatalog(c *contract.Contract) (*catalog, error) {
 		}
 		cat.statuses = append(cat.statuses, status)
 	}
+	for status := range gatewayAnswers {
+		if _, documented := cat.byStatus[status]; !documented {
+			cat.byStatus[status] = gatewayResponse(status)
+		}
+	}
 	slices.Sort(cat.statuses)
 	return cat, nil
 }
@@ -154,7 +183,8 @@ func (cat *catalog) pick(status int, example string) (*cannedResponse, error) {
 	}
 	r, ok := cat.byStatus[status]
 	if !ok {
-		return nil, fmt.Errorf("status %d is not documented for createToken; the contract documents %s", status, cat.documented())
+		return nil, fmt.Errorf("status %d is not documented for createToken; the contract documents %s, and a gateway's 502, 503 and 504 can be injected too",
+			status, cat.documented())
 	}
 	return r, nil
 }

@@ -104,8 +104,12 @@ func TestQueuedFaults(t *testing.T) {
 	t.Run("faults the contract does not document are refused", func(t *testing.T) {
 		ts := mockserver.NewTestServer(t)
 		for _, f := range []mockserver.Fault{
-			{Status: 503},
+			{Status: 418},
+			{Status: 501}, // a gateway's 502-504 may be injected, not other statuses
 			{Example: "nope"},
+			{Reset: true},
+			{RetryAfter: time.Second},
+			{Status: 503, RetryAfter: 2 * time.Hour},
 			{Status: 429, Example: "expiredToken"},
 			{Drop: true, Status: 500},
 			{Times: -1, Status: 500},
@@ -126,7 +130,7 @@ func TestAdminAPI(t *testing.T) {
 	if a.status != 201 {
 		t.Fatalf("queue fault: status = %d, body %s", a.status, a.body)
 	}
-	if a := request(t, "POST", admin+"/faults", `{"status":503}`); a.status != 400 || !strings.Contains(a.envelope(t).Message, "503") {
+	if a := request(t, "POST", admin+"/faults", `{"status":418}`); a.status != 400 || !strings.Contains(a.envelope(t).Message, "418") {
 		t.Errorf("undocumented status: status = %d, body %s", a.status, a.body)
 	}
 	if a := request(t, "POST", admin+"/faults", `{"stauts":500}`); a.status != 400 {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 )
@@ -40,6 +41,10 @@ func (s *Server) decideAnswer(r *http.Request, x *exchange) answer {
 			return s.failure()
 		}
 		a = c.answer()
+		a.reset = f.Reset
+		if f.RetryAfter > 0 {
+			a = a.withHeader("Retry-After", strconv.FormatInt(int64((f.RetryAfter+time.Second-1)/time.Second), 10))
+		}
 	} else {
 		a = s.preferredAnswer(r, x) // a fault with a delay alone keeps the usual answer
 	}

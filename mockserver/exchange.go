@@ -36,6 +36,12 @@ const (
 	OutcomeMethodNotAllowed     = "method_not_allowed"
 	OutcomeInternalError        = "internal_error"
 	OutcomeContractViolation    = "mock_contract_violation"
+	// OutcomeReset is a fault's answer cut by a connection reset.
+	OutcomeReset = "reset"
+	// A gateway's answers, injected by a fault or Prefer.
+	OutcomeBadGateway         = "bad_gateway"
+	OutcomeServiceUnavailable = "service_unavailable"
+	OutcomeGatewayTimeout     = "gateway_timeout"
 	// The admin API's own refusals; admin requests are logged, not journaled.
 	OutcomeInvalidFault = "invalid_fault"
 	OutcomeInvalidQuery = "invalid_query"

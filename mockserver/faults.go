@@ -21,7 +21,10 @@ import (
 // validation get their 4xx as usual and do not use up a fault.
 type Fault struct {
 	// Status is a status the contract documents for createToken, answered
-	// with that status's example body. Zero keeps the normal answer.
+	// with that status's example body, or a gateway's 502, 503 or 504,
+	// answered with a short HTML page as a load balancer in front of the
+	// API would (not checked against the contract). Zero keeps the normal
+	// answer.
 	Status int
 	// Example picks a named example of the contract instead of the status's
 	// default one (for instance "expiredToken").
@@ -30,6 +33,12 @@ type Fault struct {
 	Delay time.Duration
 	// Drop closes the connection without an answer, after Delay.
 	Drop bool
+	// Reset sends the answer's status and headers and half its body, then
+	// resets the connection. It needs a Status or an Example.
+	Reset bool
+	// RetryAfter, when positive, sets the answer's Retry-After header (in
+	// whole seconds, rounded up). It needs a Status or an Example.
+	RetryAfter time.Duration
 	// Times is how many matching requests the fault applies to; zero means 1.
 	Times int
 	// Match restricts the fault to requests whose body has these values.
@@ -80,19 +89,24 @@ func partnershipID(p gen.PartnershipID) string {
 // faultJSON is a Fault as the admin API reads and writes it: the delay as a
 // Go duration string ("250ms").
 type faultJSON struct {
-	Status  int    `json:"status,omitempty"`
-	Example string `json:"example,omitempty"`
-	Delay   string `json:"delay,omitempty"`
-	Drop    bool   `json:"drop,omitempty"`
-	Times   int    `json:"times,omitempty"`
-	Match   Match  `json:"match,omitzero"`
+	Status     int    `json:"status,omitempty"`
+	Example    string `json:"example,omitempty"`
+	Delay      string `json:"delay,omitempty"`
+	Drop       bool   `json:"drop,omitempty"`
+	Reset      bool   `json:"reset,omitempty"`
+	RetryAfter string `json:"retry_after,omitempty"`
+	Times      int    `json:"times,omitempty"`
+	Match      Match  `json:"match,omitzero"`
 }
 
 // MarshalJSON writes the fault as the admin API shows it.
 func (f Fault) MarshalJSON() ([]byte, error) {
-	j := faultJSON{Status: f.Status, Example: f.Example, Drop: f.Drop, Times: f.Times, Match: f.Match}
+	j := faultJSON{Status: f.Status, Example: f.Example, Drop: f.Drop, Reset: f.Reset, Times: f.Times, Match: f.Match}
 	if f.Delay > 0 {
 		j.Delay = f.Delay.String()
+	}
+	if f.RetryAfter > 0 {
+		j.RetryAfter = f.RetryAfter.String()
 	}
 	return json.Marshal(j)
 }
@@ -101,12 +115,12 @@ func (f Fault) MarshalJSON() ([]byte, error) {
 // (as the API's do), and an unknown one is an error: a typo in a test's
 // fault should not pass silently.
 func (f *Fault) UnmarshalJSON(data []byte) error {
-	fields, err := exactObject(data, "status", "example", "delay", "drop", "times", "match")
+	fields, err := exactObject(data, "status", "example", "delay", "drop", "reset", "retry_after", "times", "match")
 	if err != nil {
 		return err
 	}
 	*f = Fault{}
-	var delay string
+	var delay, retryAfter string
 	for _, field := range []struct {
 		name string
 		dst  any
@@ -116,6 +130,8 @@ func (f *Fault) UnmarshalJSON(data []byte) error {
 		{"example", &f.Example, "a string"},
 		{"delay", &delay, `a Go duration such as "250ms"`},
 		{"drop", &f.Drop, "true or false"},
+		{"reset", &f.Reset, "true or false"},
+		{"retry_after", &retryAfter, `a Go duration such as "2s"`},
 		{"times", &f.Times, "a whole number"},
 	} {
 		if raw, ok := fields[field.name]; ok && json.Unmarshal(raw, field.dst) != nil {
@@ -125,6 +141,11 @@ func (f *Fault) UnmarshalJSON(data []byte) error {
 	if delay != "" {
 		if f.Delay, err = time.ParseDuration(delay); err != nil {
 			return fmt.Errorf(`delay must be a Go duration such as "250ms", got %q`, cutString(delay, 32))
+		}
+	}
+	if retryAfter != "" {
+		if f.RetryAfter, err = time.ParseDuration(retryAfter); err != nil {
+			return fmt.Errorf(`retry_after must be a Go duration such as "2s", got %q`, cutString(retryAfter, 32))
 		}
 	}
 	if raw, ok := fields["match"]; ok {
@@ -208,6 +229,8 @@ func exactObject(data []byte, known ...string) (map[string]json.RawMessage, erro
 const (
 	// MaxQueuedFaults is how many faults may wait in the queue at once.
 	MaxQueuedFaults = 1000
+	// MaxRetryAfter is the largest Fault.RetryAfter.
+	MaxRetryAfter = time.Hour
 	// MaxFaultTimes is the largest Fault.Times.
 	MaxFaultTimes = 100_000
 )
@@ -231,6 +254,10 @@ func (f Fault) check(cat *catalog, maxDelay time.Duration) (Fault, error) {
 			ErrInvalidFault, maxDelay, f.Delay)
 	case f.Drop && (f.Status != 0 || f.Example != ""):
 		return f, fmt.Errorf("%w: a dropped connection has no status or example", ErrInvalidFault)
+	case (f.Reset || f.RetryAfter != 0) && f.Status == 0 && f.Example == "":
+		return f, fmt.Errorf("%w: reset and retry_after need a status or an example", ErrInvalidFault)
+	case f.RetryAfter < 0 || f.RetryAfter > MaxRetryAfter:
+		return f, fmt.Errorf("%w: retry_after must be between 0 and %s, got %s", ErrInvalidFault, MaxRetryAfter, f.RetryAfter)
 	case f.Status == 0 && f.Example == "" && f.Delay == 0 && !f.Drop:
 		return f, fmt.Errorf("%w: set status, example, delay or drop", ErrInvalidFault)
 	}
@@ -318,6 +345,12 @@ func (f Fault) describe() string {
 	}
 	if f.Drop {
 		s += " drop"
+	}
+	if f.Reset {
+		s += " reset"
+	}
+	if f.RetryAfter > 0 {
+		s += " retry_after=" + f.RetryAfter.String()
 	}
 	return s
 }

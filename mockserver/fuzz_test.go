@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -11,7 +12,8 @@ import (
 )
 
 // FuzzCreateToken sends arbitrary bodies and headers: client input must never
-// get a 5xx, and every answer must be a token or the error envelope.
+// get a 5xx it did not ask for with Prefer, and every answer must be a token
+// or the error envelope.
 func FuzzCreateToken(f *testing.F) {
 	s, err := mockserver.New(mockserver.Options{})
 	if err != nil {
@@ -30,6 +32,13 @@ func FuzzCreateToken(f *testing.F) {
 		req.Header.Set("Prefer", prefer)
 		rec := httptest.NewRecorder()
 		s.ServeHTTP(rec, req)
+		if asked := strings.Contains(prefer, "code="+strconv.Itoa(rec.Code)); asked && rec.Code >= 500 {
+			// An answer Prefer asked for; a gateway's (502-504) is a page.
+			if ct := rec.Header().Get("Content-Type"); rec.Code >= 502 && rec.Code <= 504 && !strings.HasPrefix(ct, "text/html") {
+				t.Fatalf("an injected %d is %q, want a gateway's HTML page", rec.Code, ct)
+			}
+			return
+		}
 		if rec.Code >= 500 {
 			t.Fatalf("status %d for body %q: %s", rec.Code, body, rec.Body)
 		}

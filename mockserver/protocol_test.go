@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -377,5 +378,68 @@ func TestAdminFaultInput(t *testing.T) {
 	request(t, "POST", ts.URL+"/__mock/faults", `{"status":500,"match":{"partnership_id":49}}`)
 	if a := create(t, ts, `{"mode":1,"display_name":"x","partnership_id":"49"}`); a.status != 500 {
 		t.Errorf("a match on partnership_id 49 (a number) against \"49\": %d, want the fault's 500", a.status)
+	}
+}
+
+func TestGatewayFaults(t *testing.T) {
+	ts := mockserver.NewTestServer(t)
+	for _, tc := range []struct {
+		name       string
+		fault      *mockserver.Fault
+		prefer     string
+		status     int
+		retryAfter string
+		outcome    string
+	}{
+		{"a fault's 503 with Retry-After", &mockserver.Fault{Status: 503, RetryAfter: 1500 * time.Millisecond}, "", 503, "2", mockserver.OutcomeServiceUnavailable},
+		{"a fault's 502", &mockserver.Fault{Status: 502}, "", 502, "", mockserver.OutcomeBadGateway},
+		{"Prefer's 504", nil, "code=504", 504, "", mockserver.OutcomeGatewayTimeout},
+		{"a documented 429 with its Retry-After changed", &mockserver.Fault{Status: 429, RetryAfter: 7 * time.Second}, "", 429, "7", "rate_limited"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ts.ResetRequests()
+			if tc.fault != nil {
+				if err := ts.QueueFault(*tc.fault); err != nil {
+					t.Fatal(err)
+				}
+			}
+			a := create(t, ts, seedConnect, "Prefer", tc.prefer)
+			if a.status != tc.status || a.header.Get("Retry-After") != tc.retryAfter {
+				t.Fatalf("%d Retry-After %q, want %d %q; body %s", a.status, a.header.Get("Retry-After"), tc.status, tc.retryAfter, a.body)
+			}
+			if gateway := tc.status >= 502; gateway != strings.HasPrefix(a.header.Get("Content-Type"), "text/html") ||
+				gateway && !strings.Contains(string(a.body), fmt.Sprint(tc.status)) {
+				t.Errorf("Content-Type %q body %q: a gateway's answer is an HTML page, the API's is JSON", a.header.Get("Content-Type"), a.body)
+			}
+			e := ts.Requests(mockserver.Filter{})
+			if len(e) != 1 || e[0].Status != tc.status || e[0].Outcome != tc.outcome || e[0].Injected == "" {
+				t.Errorf("journal %+v, want status %d outcome %s marked injected", e, tc.status, tc.outcome)
+			}
+		})
+	}
+}
+
+// A reset fault sends the status and headers, half the body, then resets the
+// connection: the client sees the answer begin and fail.
+func TestResetFault(t *testing.T) {
+	ts := mockserver.NewTestServer(t)
+	if err := ts.QueueFault(mockserver.Fault{Status: 500, Reset: true}); err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("POST", ts.URL+createPath, strings.NewReader(seedConnect))
+	req.Header.Set("Authorization", "Bearer t")
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("the status and headers should arrive: %v", err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if resp.StatusCode != 500 || err == nil || int64(len(body)) >= resp.ContentLength {
+		t.Errorf("status %d, %d of %d bytes, read error %v: want a 500 cut short by an error", resp.StatusCode, len(body), resp.ContentLength, err)
+	}
+	waitFor(t, "the journal entry", func() bool { return len(ts.Requests(mockserver.Filter{})) == 1 })
+	if e := ts.Requests(mockserver.Filter{})[0]; e.Status != 500 || e.Outcome != mockserver.OutcomeReset {
+		t.Errorf("journal %+v, want status 500 outcome reset", e)
 	}
 }

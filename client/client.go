@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/benjiconnect/benji/gen"
-	"github.com/benjiconnect/benji/internal/contract"
 )
 
 // StagingURL is Benji's staging API, the server the reference names.
@@ -47,7 +46,7 @@ type Client struct {
 	retry     RetryPolicy
 	userAgent string
 	log       *slog.Logger
-	validate  bool
+	check     func(body []byte) []FieldError // nil: none
 	api       *gen.Client
 	// wait sleeps between attempts; tests replace it.
 	wait func(ctx context.Context, d time.Duration) error
@@ -117,7 +116,7 @@ type Token struct {
 // expires), which is why this POST is retried.
 //
 // A failure is an *APIError when Benji answered, a *ValidationError when the
-// client's own validation (WithValidation) refused req, and otherwise a
+// client's own check (WithRequestCheck) refused req, and otherwise a
 // transport error, for which errors.Is(err, context.DeadlineExceeded) and
 // errors.Is(err, context.Canceled) work as usual.
 func (c *Client) CreateToken(ctx context.Context, req Request) (*Token, error) {
@@ -125,9 +124,9 @@ func (c *Client) CreateToken(ctx context.Context, req Request) (*Token, error) {
 	if err != nil {
 		return nil, fmt.Errorf("benji: create token: encode request: %w", err)
 	}
-	if c.validate {
-		if err := validate(body); err != nil {
-			return nil, err
+	if c.check != nil {
+		if fields := c.check(body); len(fields) > 0 {
+			return nil, &ValidationError{Fields: fields}
 		}
 	}
 	for attempt := 1; ; attempt++ {
@@ -203,26 +202,6 @@ func reason(err error) string {
 		return http.StatusText(apiErr.StatusCode)
 	}
 	return err.Error()
-}
-
-// validate checks an encoded request against the contract.
-func validate(body []byte) error {
-	c, err := contract.Load()
-	if err != nil {
-		return fmt.Errorf("benji: create token: load contract: %w", err)
-	}
-	check := c.CheckBody(body)
-	if check.Syntax != "" {
-		return fmt.Errorf("benji: create token: the encoded request is not JSON: %s", check.Syntax)
-	}
-	if len(check.Violations) == 0 {
-		return nil
-	}
-	fields := make([]FieldError, len(check.Violations))
-	for i, v := range check.Violations {
-		fields[i] = FieldError(v)
-	}
-	return &ValidationError{Fields: fields}
 }
 
 func sleep(ctx context.Context, d time.Duration) error {

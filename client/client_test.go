@@ -17,6 +17,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/benjiconnect/benji/client"
+	"github.com/benjiconnect/benji/client/contractcheck"
 	"github.com/benjiconnect/benji/mockserver"
 )
 
@@ -292,7 +293,7 @@ func TestDeadlines(t *testing.T) {
 
 func TestValidationOption(t *testing.T) {
 	ts := mockserver.NewTestServer(t)
-	c := newClient(t, ts.URL, client.WithValidation())
+	c := newClient(t, ts.URL, contractcheck.Option())
 	_, err := c.CreateToken(context.Background(), client.Request{Mode: client.Transfer, DisplayName: "x",
 		Actions: []client.Action{{Mode: client.Connect, Amount: 10}}})
 	var ve *client.ValidationError

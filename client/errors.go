@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/benjiconnect/benji/gen"
-	"github.com/benjiconnect/benji/internal/contract"
 )
 
 // FieldError is one violation of the contract, named by a JSON pointer into
@@ -19,8 +18,14 @@ type FieldError struct {
 	Message string `json:"message"`
 }
 
-// String returns "field: message".
-func (f FieldError) String() string { return contract.FieldError(f).String() }
+// String returns "field: message", or "body: message" for the body itself
+// (the wording of the mock's messages).
+func (f FieldError) String() string {
+	if f.Field == "" {
+		return "body: " + f.Message
+	}
+	return f.Field + ": " + f.Message
+}
 
 // APIError is a failure Benji answered: any status but 200, or a 200 that
 // held no token.
@@ -101,7 +106,7 @@ func newAPIError(resp *http.Response, raw []byte, requestID, message string) *AP
 }
 
 // ValidationError is a request the client refused to send because the
-// contract would reject it (see WithValidation).
+// check given to WithRequestCheck (the contract's, say) refused it.
 type ValidationError struct {
 	Fields []FieldError
 }

@@ -99,18 +99,24 @@ func WithLogger(l *slog.Logger) Option {
 	}
 }
 
-// WithValidation checks each request against the contract before sending
-// it: one the contract rejects fails at once with a *ValidationError naming
-// the field, without a network call.
+// WithRequestCheck has check look at each encoded request body before it is
+// sent: a request it finds fault with fails at once with a *ValidationError
+// naming the fields, without a network call. The contract's own check is
+// contractcheck.Option() (package client/contractcheck), kept out of this
+// package so that services that do not want it do not build the OpenAPI
+// library it needs.
 //
-// It is off by default because the contract is stricter than Benji's
-// reference in places (an action's mode must be Transfer or Redeem, its
-// amount a positive whole number), and the client should not refuse what
-// the real API might accept. Turn it on in development and tests, where the
-// contract is the law; benji-mock enforces it regardless.
-func WithValidation() Option {
+// No check runs by default: the contract is stricter than Benji's reference
+// in places (an action's mode must be Transfer or Redeem, its amount a
+// positive whole number), and the client should not refuse what the real
+// API might accept. Turn it on in development and tests, where the contract
+// is the law; benji-mock enforces it regardless.
+func WithRequestCheck(check func(body []byte) []FieldError) Option {
 	return func(c *Client) error {
-		c.validate = true
+		if check == nil {
+			return errors.New("benji: WithRequestCheck: the check is nil")
+		}
+		c.check = check
 		return nil
 	}
 }

@@ -17,7 +17,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/benjiconnect/benji"
-	"github.com/benjiconnect/benji/gen"
+	"github.com/benjiconnect/benji/gen/echoserver"
 	"github.com/benjiconnect/benji/internal/contract"
 )
 
@@ -127,7 +127,7 @@ func (s *Server) routes() *echo.Echo {
 			return s.routingFailure(err, r, c.Response().Header().Get(echo.HeaderAllow))
 		})(c) //nolint:errcheck // handle's functions return nil
 	}
-	gen.RegisterHandlers(e, &api{s})
+	echoserver.RegisterHandlers(e, &api{s})
 	// echo answers OPTIONS itself with 204, which the contract does not
 	// allow; the API takes POST only.
 	e.OPTIONS(contract.CreateTokenPath, s.handle(true, func(r *http.Request, _ *exchange) answer {
@@ -197,7 +197,7 @@ func (s *Server) handle(api bool, h func(*http.Request, *exchange) answer) echo.
 // api implements the generated server interface.
 type api struct{ s *Server }
 
-var _ gen.ServerInterface = (*api)(nil)
+var _ echoserver.ServerInterface = (*api)(nil)
 
 // CreateToken is the API's one operation, top to bottom.
 func (a *api) CreateToken(c echo.Context) error {

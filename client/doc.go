@@ -13,7 +13,12 @@
 // the cases callers branch on: IsUnauthorized, IsRateLimited,
 // IsInvalidRequest. Rate limits, gateway errors and lost connections are
 // retried with exponential backoff and jitter (see RetryPolicy). The partner
-// access token never appears in an error, a log line or the client's String.
+// access token never appears in an error, a log line or a printed Client.
+//
+// The package builds nothing but the generated models and HTTP client on top
+// of the standard library: no server framework, no OpenAPI library. To check
+// requests against the contract before sending them, opt in with package
+// client/contractcheck: client.New(token, contractcheck.Option()).
 //
 // For tests, point the client at benji-mock:
 //

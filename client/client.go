@@ -120,7 +120,7 @@ type Token struct {
 // transport error, for which errors.Is(err, context.DeadlineExceeded) and
 // errors.Is(err, context.Canceled) work as usual.
 func (c *Client) CreateToken(ctx context.Context, req Request) (*Token, error) {
-	body, err := json.Marshal(req.wire())
+	body, err := req.encode()
 	if err != nil {
 		return nil, fmt.Errorf("benji: create token: encode request: %w", err)
 	}

@@ -1,6 +1,8 @@
 package client
 
 import (
+	"encoding/json"
+	"fmt"
 	"strconv"
 
 	"github.com/benjiconnect/benji/gen"
@@ -48,6 +50,12 @@ type Request struct {
 	// Benji's reference, which does not document them; zero is not sent.
 	PartnerID  int64
 	MerchantID int64
+	// Extra holds top-level fields the client has no field for (a newer
+	// API's, say), each encoded with encoding/json as given. An extra
+	// field named like a typed one ("partnership_id", "mode", ...)
+	// replaces the typed field's value: that is how to send
+	// partnership_id as a number, as the reference's examples do.
+	Extra map[string]any
 }
 
 // Action is one transfer or redemption offered in the flow.
@@ -58,6 +66,27 @@ type Action struct {
 	Amount int64
 	// AllowsEditing lets the user change the amount in the Connect UI.
 	AllowsEditing bool
+}
+
+// encode makes the request body: the typed fields as the generated type
+// encodes them, with Extra's fields over them.
+func (r Request) encode() ([]byte, error) {
+	body, err := json.Marshal(r.wire())
+	if err != nil || len(r.Extra) == 0 {
+		return body, err
+	}
+	fields := map[string]json.RawMessage{}
+	if err := json.Unmarshal(body, &fields); err != nil {
+		return nil, err
+	}
+	for name, value := range r.Extra {
+		raw, err := json.Marshal(value)
+		if err != nil {
+			return nil, fmt.Errorf("extra field %q: %w", name, err)
+		}
+		fields[name] = raw
+	}
+	return json.Marshal(fields)
 }
 
 // wire converts the request to the contract's generated type.

@@ -13,13 +13,27 @@ import (
 	"time"
 
 	"github.com/benjiconnect/benji/gen"
+	"github.com/benjiconnect/benji/internal/buildversion"
 )
 
 // StagingURL is Benji's staging API, the server the reference names.
 const StagingURL = "https://api-staging.withbenji.com"
 
-// Version is this client's version, sent in the User-Agent header.
+// Version is the version this package's source calls itself. The
+// User-Agent header carries the module version the binary was built with
+// when Go recorded one (see UserAgent), and Version only where it did not.
 const Version = "0.1.0"
+
+// UserAgent is the User-Agent header the client sends before any
+// WithUserAgent suffix: "benji-go/" and the module version this binary was
+// built with (v1.2.0 as a dependency; devel+<revision> from a checkout).
+func UserAgent() string {
+	v := buildversion.Current()
+	if v == "devel" {
+		v = Version + "-devel"
+	}
+	return "benji-go/" + v
+}
 
 // RequestIDHeader is the response header whose value APIError and Token
 // carry as RequestID.
@@ -64,7 +78,7 @@ func New(partnerToken string, opts ...Option) (*Client, error) {
 		token:     newSecret(partnerToken),
 		baseURL:   StagingURL,
 		timeout:   DefaultTimeout,
-		userAgent: "benji-go/" + Version,
+		userAgent: UserAgent(),
 		log:       slog.New(slog.DiscardHandler),
 		wait:      sleep,
 	}

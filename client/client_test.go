@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -448,5 +449,28 @@ func TestRetriesAgainstGatewayFaults(t *testing.T) {
 				t.Errorf("%d faults left: the client made fewer than 3 attempts", n)
 			}
 		})
+	}
+}
+
+// The User-Agent names the client and the module version it was built with,
+// then the caller's suffix.
+func TestUserAgent(t *testing.T) {
+	got := make(chan string, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got <- r.Header.Get("User-Agent")
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"code":"ok","data":{"token":"0c371a1c-aa81-11ef-b28c-0a58a9feac02"}}`)
+	}))
+	defer srv.Close()
+	if _, err := newClient(t, srv.URL, client.WithUserAgent("checkout/2.1")).CreateToken(context.Background(), seedRequests[0].req); err != nil {
+		t.Fatal(err)
+	}
+	ua := <-got
+	if want := client.UserAgent() + " checkout/2.1"; ua != want || !strings.HasPrefix(ua, "benji-go/") || ua == "benji-go/ checkout/2.1" {
+		t.Errorf("User-Agent %q, want %q", ua, want)
+	}
+	// A test binary is a build from a checkout without a recorded revision.
+	if v := client.UserAgent(); v != "benji-go/"+client.Version+"-devel" && !strings.HasPrefix(v, "benji-go/v") && !strings.HasPrefix(v, "benji-go/devel+") {
+		t.Errorf("UserAgent() = %q, want a version Go recorded or %s-devel", v, client.Version)
 	}
 }

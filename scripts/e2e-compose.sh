@@ -17,6 +17,7 @@ MOCK_IMAGE=benji-mock:local
 CONSUMER_IMAGE=benji-consumer:local
 BUILDER_IMAGE=benji-e2e-go:local
 MAX_IMAGE_BYTES=$((20 * 1024 * 1024))
+VERSION=$(git describe --always --dirty 2>/dev/null || echo e2e)
 export DOCKER_BUILDKIT=0 # the machine has no buildx; the classic builder does all this needs
 export BENJI_MOCK_PORT=$PORT
 
@@ -84,6 +85,7 @@ build() { # tag target
     --build-arg GO_IMAGE="$BUILDER_IMAGE" \
     --build-arg GOPROXY="$(go env GOPROXY)" \
     --build-arg GOFLAGS="$(go env GOFLAGS)" \
+    --build-arg VERSION="$VERSION" \
     --target "$2" -t "$1" . >"$workdir/build.log" 2>&1 || { tail -30 "$workdir/build.log"; fail "docker build $1"; }
 }
 say "build $MOCK_IMAGE and $CONSUMER_IMAGE"
@@ -96,6 +98,9 @@ echo "image size: $size bytes (limit $MAX_IMAGE_BYTES)"
 passed "image under 20 MB"
 [ "$(docker image inspect -f '{{.Config.User}}' "$MOCK_IMAGE")" = "65532:65532" ] || fail "image does not run as the non-root user"
 passed "image runs as 65532"
+got=$(docker run --rm "$MOCK_IMAGE" --version)
+[ "$got" = "benji-mock $VERSION" ] || fail "--version printed '$got', want 'benji-mock $VERSION'"
+passed "--version names the build argument: $got"
 
 say "compose up"
 compose up -d --no-build

@@ -8,12 +8,12 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
 	"unicode"
 
+	"github.com/benjiconnect/benji/internal/buildversion"
 	"github.com/benjiconnect/benji/mockserver"
 )
 
@@ -271,18 +271,17 @@ func checkHealth(addr string) error {
 	return nil
 }
 
-// version is the module version the binary was built from ("(devel)" for a
-// build from a checkout), plus the VCS revision when the build recorded it.
+// buildVersion is set at link time by builds that know better than Go's
+// records: the Docker image passes its VERSION build argument with
+// -ldflags "-X main.buildVersion=...".
+var buildVersion string
+
+// version names the build: the link-time version if there is one, else the
+// module version Go recorded (v1.2.0 from go install ...@v1.2.0,
+// devel+<revision> from a checkout).
 func version() string {
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "unknown"
+	if buildVersion != "" {
+		return buildVersion
 	}
-	v := info.Main.Version
-	for _, s := range info.Settings {
-		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-			v += " " + s.Value[:12]
-		}
-	}
-	return v
+	return buildversion.Current()
 }

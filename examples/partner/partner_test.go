@@ -81,7 +81,7 @@ func TestAPartnerModuleUsesTheReadme(t *testing.T) {
 		t.Fatal(err)
 	}
 	files := map[string]string{
-		"go.mod": "module example.com/checkout\n\ngo 1.26\n\nrequire github.com/benjiconnect/benji v0.0.0\n\nreplace github.com/benjiconnect/benji => " + repo + "\n",
+		"go.mod":           "module example.com/checkout\n\ngo 1.26\n\nrequire github.com/benjiconnect/benji v0.0.0\n\nreplace github.com/benjiconnect/benji => " + repo + "\n",
 		"go.sum":           string(sum),
 		"checkout_test.go": outsideTest,
 	}

@@ -12,15 +12,17 @@ ARG GO_IMAGE=golang:1.26
 FROM ${GO_IMAGE} AS build
 ARG GOPROXY=https://proxy.golang.org,direct
 ARG GOFLAGS=
-# VERSION is what benji-mock --version prints (docker build --build-arg
-# VERSION=v1.2.0); the image has no .git for Go to read a revision from.
+# VERSION is what benji-mock --version prints and the consumer's User-Agent
+# carries (docker build --build-arg VERSION=v1.2.0); the image has no .git
+# for Go to read a revision from.
 ARG VERSION=dev
 ENV CGO_ENABLED=0 GOPROXY=${GOPROXY} GOFLAGS=${GOFLAGS}
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
-RUN go build -trimpath -ldflags="-s -w -X main.buildVersion=${VERSION}" -o /out/ ./cmd/benji-mock ./examples/consumer
+RUN go build -trimpath -ldflags="-s -w -X github.com/benjiconnect/benji/internal/buildversion.linked=${VERSION}" \
+    -o /out/ ./cmd/benji-mock ./examples/consumer
 
 FROM scratch AS consumer
 COPY --from=build /out/consumer /consumer

@@ -19,21 +19,18 @@ import (
 // StagingURL is Benji's staging API, the server the reference names.
 const StagingURL = "https://api-staging.withbenji.com"
 
-// Version is the version this package's source calls itself. The
-// User-Agent header carries the module version the binary was built with
-// when Go recorded one (see UserAgent), and Version only where it did not.
+// Version is a fixed string this package's source once sent as its version.
+//
+// Deprecated: nothing keeps it in step with releases; the User-Agent now
+// carries the module version the binary was built with (UserAgent). It is
+// kept so that code referring to it still builds.
 const Version = "0.1.0"
 
 // UserAgent is the User-Agent header the client sends before any
 // WithUserAgent suffix: "benji-go/" and the module version this binary was
-// built with (v1.2.0 as a dependency; devel+<revision> from a checkout).
-func UserAgent() string {
-	v := buildversion.Current()
-	if v == "devel" {
-		v = Version + "-devel"
-	}
-	return "benji-go/" + v
-}
+// built with (v1.2.0 as a dependency, a pseudo-version from a checkout, the
+// image's VERSION in the Docker build, "devel" where Go recorded none).
+func UserAgent() string { return "benji-go/" + buildversion.Current() }
 
 // RequestIDHeader is the response header whose value APIError and Token
 // carry as RequestID.
@@ -185,10 +182,17 @@ func (c *Client) attempt(ctx context.Context, body []byte) (*Token, time.Duratio
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
+	requestID := resp.Header.Get(RequestIDHeader)
 	if err != nil {
+		if resp.StatusCode != http.StatusOK {
+			// The status arrived before the connection broke: it decides
+			// whether to retry, as for any answer.
+			apiErr := newAPIError(resp, raw, requestID, fmt.Sprintf("the %d answer was cut after %d bytes: %v", resp.StatusCode, len(raw), err))
+			return nil, apiErr.RetryAfter, apiErr
+		}
+		// A 200 whose token never arrived: lost, like a dropped answer.
 		return nil, 0, fmt.Errorf("read %d answer: %w", resp.StatusCode, err)
 	}
-	requestID := resp.Header.Get(RequestIDHeader)
 	if resp.StatusCode == http.StatusOK {
 		var ok gen.TokenCreated
 		if err := json.Unmarshal(raw, &ok); err != nil || ok.Code != gen.Ok || ok.Data.Token.String() == "00000000-0000-0000-0000-000000000000" {

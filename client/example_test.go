@@ -76,3 +76,26 @@ func ExampleRetryPolicy() {
 	fmt.Println("attempts:", tok.Attempts)
 	// Output: attempts: 3
 }
+
+// Testing what a service does in an outage: the mock answers as a gateway
+// in front of the API would, and the client retries.
+func Example_gatewayFaults() {
+	mock, _ := mockserver.StartTestServer(mockserver.Options{})
+	defer mock.Close()
+	c, _ := client.New("partner-access-token", client.WithBaseURL(mock.URL),
+		client.WithRetryPolicy(client.RetryPolicy{BaseDelay: time.Millisecond}))
+
+	// One 503, then the usual answer: the retry gets a token.
+	mock.QueueFault(mockserver.Fault{Status: 503})
+	tok, err := c.CreateToken(context.Background(), client.Request{Mode: client.Connect, DisplayName: "Reward Cookies"})
+	fmt.Println(err, tok.Attempts)
+
+	// As many 502s as the client's attempts: it gives up with the status.
+	mock.QueueFault(mockserver.Fault{Status: 502, Times: 3})
+	_, err = c.CreateToken(context.Background(), client.Request{Mode: client.Connect, DisplayName: "Reward Cookies"})
+	var apiErr *client.APIError
+	fmt.Println(errors.As(err, &apiErr), apiErr.StatusCode, apiErr.Attempts)
+	// Output:
+	// <nil> 2
+	// true 502 3
+}

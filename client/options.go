@@ -114,7 +114,7 @@ func WithLogger(l *slog.Logger) Option {
 func WithRequestCheck(check func(body []byte) []FieldError) Option {
 	return func(c *Client) error {
 		if check == nil {
-			return errors.New("benji: WithRequestCheck: the check is nil")
+			return errors.New("WithRequestCheck: the check is nil")
 		}
 		c.check = check
 		return nil

@@ -147,7 +147,11 @@ func (s *Server) write(w http.ResponseWriter, r *http.Request, x *exchange, a an
 // reset sends what is written so far and resets the connection (a TCP
 // RST, not an orderly close), as a proxy that fails mid-answer does.
 func (s *Server) reset(w http.ResponseWriter, x *exchange) {
-	conn, _, err := http.NewResponseController(w).Hijack() // flushes the status, headers and half body
+	rc := http.NewResponseController(w)
+	if err := rc.Flush(); err != nil { // the status, the headers and the half body, to the client
+		s.log.Debug("reset", "request_id", x.requestID, "error", err)
+	}
+	conn, _, err := rc.Hijack()
 	if err != nil {
 		s.log.Debug("reset", "request_id", x.requestID, "error", err)
 		return

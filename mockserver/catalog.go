@@ -31,9 +31,9 @@ type cannedResponse struct {
 // envelope. The contract does not document them, since the API never sends
 // them; clients must still cope, so faults and Prefer can ask for them.
 var gatewayAnswers = map[int]string{
-	http.StatusBadGateway:         "bad_gateway",
-	http.StatusServiceUnavailable: "service_unavailable",
-	http.StatusGatewayTimeout:     "gateway_timeout",
+	http.StatusBadGateway:         OutcomeBadGateway,
+	http.StatusServiceUnavailable: OutcomeServiceUnavailable,
+	http.StatusGatewayTimeout:     OutcomeGatewayTimeout,
 }
 
 func gatewayResponse(status int) *cannedResponse {
@@ -54,8 +54,9 @@ type catalog struct {
 	contract *contract.Contract
 	// statuses lists the statuses createToken documents, ascending.
 	statuses []int
-	// byStatus holds the default answer of each documented status: the
-	// example named first in alphabetical order.
+	// byStatus holds the default answer of each documented status (the
+	// example named first in alphabetical order), and a gateway's page for
+	// 502, 503 and 504.
 	byStatus map[int]*cannedResponse
 	// byName holds every named example of every response.
 	byName map[string]*cannedResponse

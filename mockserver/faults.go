@@ -23,8 +23,9 @@ type Fault struct {
 	// Status is a status the contract documents for createToken, answered
 	// with that status's example body, or a gateway's 502, 503 or 504,
 	// answered with a short HTML page as a load balancer in front of the
-	// API would (not checked against the contract). Zero keeps the normal
-	// answer.
+	// API would (not checked against the contract; it still carries the
+	// mock's X-Benji-Contract and X-Request-Id headers, which a real
+	// gateway would not). Zero keeps the normal answer.
 	Status int
 	// Example picks a named example of the contract instead of the status's
 	// default one (for instance "expiredToken").

@@ -271,17 +271,7 @@ func checkHealth(addr string) error {
 	return nil
 }
 
-// buildVersion is set at link time by builds that know better than Go's
-// records: the Docker image passes its VERSION build argument with
-// -ldflags "-X main.buildVersion=...".
-var buildVersion string
-
-// version names the build: the link-time version if there is one, else the
-// module version Go recorded (v1.2.0 from go install ...@v1.2.0,
-// devel+<revision> from a checkout).
-func version() string {
-	if buildVersion != "" {
-		return buildVersion
-	}
-	return buildversion.Current()
-}
+// version names the build: the Docker image's VERSION build argument when
+// it was linked in, else the module version Go recorded (v1.2.0 from
+// go install ...@v1.2.0, a pseudo-version from a checkout).
+func version() string { return buildversion.Current() }

@@ -47,11 +47,16 @@ func TestPartnerAndMerchantReachTheMock(t *testing.T) {
 func TestRetriesThroughAnOutage(t *testing.T) {
 	for _, status := range []int{502, 503, 504} {
 		ts := mockserver.NewTestServer(t)
-		c, _ := client.New("partner-access-token", client.WithBaseURL(ts.URL),
+		c, err := client.New("partner-access-token", client.WithBaseURL(ts.URL),
 			client.WithRetryPolicy(client.RetryPolicy{BaseDelay: 1e6, MaxDelay: 5e6}))
-		ts.QueueFault(mockserver.Fault{Status: status})
-		if _, err := c.CreateToken(context.Background(), client.Request{Mode: client.Connect, DisplayName: "x"}); err != nil {
-			t.Errorf("after one %d: %v", status, err)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := ts.QueueFault(mockserver.Fault{Status: status}); err != nil {
+			t.Fatal(err)
+		}
+		if tok, err := c.CreateToken(context.Background(), client.Request{Mode: client.Connect, DisplayName: "x"}); err != nil || tok.Attempts != 2 {
+			t.Errorf("after one %d: %v, want a token on the second attempt", status, err)
 		}
 		resp, err := http.Post(ts.URL+"/__mock/faults", "application/json", strings.NewReader(fmt.Sprintf(` + "`" + `{"status":%d,"times":3}` + "`" + `, status)))
 		if err != nil || resp.StatusCode != 201 {

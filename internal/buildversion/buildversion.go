@@ -10,15 +10,29 @@ import (
 // ModulePath is this module's path.
 const ModulePath = "github.com/benjiconnect/benji"
 
-// Current is Of the running binary's build information.
-func Current() string { return Of(debug.ReadBuildInfo()) }
+// linked is set at link time by builds that know better than Go's records:
+// the Docker image passes its VERSION build argument with
+// -ldflags "-X github.com/benjiconnect/benji/internal/buildversion.linked=...",
+// for benji-mock and the example consumer alike.
+var linked string
+
+// Current names the running binary's build: the link-time version if there
+// is one, else Of its build information.
+func Current() string {
+	if linked != "" {
+		return linked
+	}
+	return Of(debug.ReadBuildInfo())
+}
 
 // Of returns the module's version in a binary with build information info:
 // the version Go resolved (v1.2.0, or a pseudo-version) when the binary was
 // built with the module as a dependency or installed with
-// `go install ...@version`; "devel+<revision>" (with "-dirty" for
-// uncommitted changes) for a build from a checkout; "devel" when Go recorded
-// neither, as in a build without its VCS metadata.
+// `go install ...@version`; for a build from a checkout, the pseudo-version
+// Go 1.24 and later stamp from the VCS (v0.0.0-20261127053138-5e33b1d191a6,
+// "+dirty" with uncommitted changes), or "devel+<revision>" where only the
+// revision was recorded; "devel" when Go recorded none of these (as with
+// -buildvcs=false).
 func Of(info *debug.BuildInfo, ok bool) string {
 	if !ok || info == nil {
 		return "devel"

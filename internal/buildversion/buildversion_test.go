@@ -15,7 +15,9 @@ func TestOf(t *testing.T) {
 		want string
 	}{
 		{"go install ...@v1.2.0", &debug.BuildInfo{Main: debug.Module{Path: ModulePath, Version: "v1.2.0"}}, "v1.2.0"},
-		{"a checkout", &debug.BuildInfo{Main: debug.Module{Path: ModulePath, Version: "(devel)"}, Settings: vcs("0123456789abcdef0123", "false")}, "devel+0123456789ab"},
+		{"a checkout, as Go 1.24 and later stamp it", &debug.BuildInfo{Main: debug.Module{Path: ModulePath, Version: "v0.0.0-20261127053138-5e33b1d191a6+dirty"},
+			Settings: vcs("5e33b1d191a6aaaa", "true")}, "v0.0.0-20261127053138-5e33b1d191a6+dirty"},
+		{"a checkout with only the revision recorded", &debug.BuildInfo{Main: debug.Module{Path: ModulePath, Version: "(devel)"}, Settings: vcs("0123456789abcdef0123", "false")}, "devel+0123456789ab"},
 		{"a checkout with changes", &debug.BuildInfo{Main: debug.Module{Path: ModulePath, Version: "(devel)"}, Settings: vcs("0123456789abcdef", "true")}, "devel+0123456789ab-dirty"},
 		{"no VCS information", &debug.BuildInfo{Main: debug.Module{Path: ModulePath, Version: "(devel)"}}, "devel"},
 		{"a partner's service", &debug.BuildInfo{Main: debug.Module{Path: "example.com/svc", Version: "(devel)"},
@@ -33,5 +35,13 @@ func TestOf(t *testing.T) {
 	}
 	if got := Of(nil, false); got != "devel" {
 		t.Errorf("no build information: %q", got)
+	}
+}
+
+func TestLinkedVersionWins(t *testing.T) {
+	linked = "v9.8.7"
+	defer func() { linked = "" }()
+	if got := Current(); got != "v9.8.7" {
+		t.Errorf("Current() = %q, want the link-time version", got)
 	}
 }

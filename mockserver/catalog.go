@@ -133,6 +133,12 @@ func newCatalog(c *contract.Contract) (*catalog, error) {
 			if code, ok := examples[name].(map[string]any)["code"].(string); ok && status != http.StatusOK {
 				r.code = code
 				cat.codes[code] = true
+				if status == http.StatusUnauthorized && code != OutcomeUnauthorized {
+					// A 401 for a token that was sent but refused (expired,
+					// say) says so, as RFC 6750 section 3.1 has it.
+					r.header = header.Clone()
+					r.header.Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+				}
 			}
 			if _, ok := cat.byStatus[status]; !ok {
 				cat.byStatus[status] = r

@@ -37,6 +37,9 @@ func TestUnauthorizedCarriesAChallenge(t *testing.T) {
 	if a := create(t, ts, seedConnect, "Prefer", "code=401"); a.header.Get("WWW-Authenticate") != "Bearer" {
 		t.Errorf("an injected 401: WWW-Authenticate %q, want Bearer", a.header.Get("WWW-Authenticate"))
 	}
+	if a := create(t, ts, seedConnect, "Prefer", "example=expiredToken"); a.status != 401 || a.header.Get("WWW-Authenticate") != `Bearer error="invalid_token"` {
+		t.Errorf("an injected expired token: %d WWW-Authenticate %q, want 401 with error=\"invalid_token\"", a.status, a.header.Get("WWW-Authenticate"))
+	}
 	if a := create(t, ts, seedConnect); a.header.Get("WWW-Authenticate") != "" {
 		t.Errorf("a 200 carries WWW-Authenticate %q", a.header.Get("WWW-Authenticate"))
 	}

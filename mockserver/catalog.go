@@ -67,6 +67,8 @@ type catalog struct {
 	// codes holds the error codes of the contract's examples: the outcomes
 	// of injected answers.
 	codes map[string]bool
+	// outcomes lists every outcome a journal entry can have, sorted.
+	outcomes []string
 }
 
 // answer is the canned response as an answer value; its header map is
@@ -157,6 +159,15 @@ func newCatalog(c *contract.Contract) (*catalog, error) {
 			cat.byStatus[status] = gatewayResponse(status)
 		}
 	}
+	cat.outcomes = []string{OutcomeOK, OutcomeDropped, OutcomeInvalidRequest, OutcomeMalformedJSON, OutcomeUnauthorized,
+		OutcomeUnsupportedMediaType, OutcomePayloadTooLarge, OutcomeUnreadableBody, OutcomeInvalidPrefer,
+		OutcomeNotFound, OutcomeMethodNotAllowed, OutcomeInternalError, OutcomeContractViolation,
+		OutcomeReset, OutcomeBadGateway, OutcomeServiceUnavailable, OutcomeGatewayTimeout}
+	for code := range cat.codes {
+		cat.outcomes = append(cat.outcomes, code)
+	}
+	slices.Sort(cat.outcomes)
+	cat.outcomes = slices.Compact(cat.outcomes)
 	slices.Sort(cat.statuses)
 	return cat, nil
 }

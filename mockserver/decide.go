@@ -23,7 +23,7 @@ const (
 // fresh token. It is Server.decide unless a test replaces it.
 func (s *Server) decideAnswer(r *http.Request, x *exchange) answer {
 	if s.faults.anyMatch() {
-		x.typed() // decoded here, not under the queue's lock
+		s.decoded(x) // decoded here, not under the queue's lock
 	}
 	f, ok := s.faults.take(x.request)
 	if !ok {

@@ -80,8 +80,7 @@ type exchange struct {
 	// What the contract check found, for the journal.
 	body       []byte // as received
 	valid      bool
-	request    *gen.TokenRequest  // decoded on first use
-	contract   *contract.Contract // decodes the body
+	request    *gen.TokenRequest // decoded on first use
 	violations []gen.FieldError
 	omitted    int
 
@@ -96,11 +95,11 @@ type exchange struct {
 	undeliveredOutcome string
 }
 
-// typed returns the decoded body of a valid request, decoding it once.
-func (x *exchange) typed() *gen.TokenRequest {
+// decoded returns the decoded body of x, a valid request, decoding it once.
+func (s *Server) decoded(x *exchange) *gen.TokenRequest {
 	if x.request == nil && x.valid {
 		var r gen.TokenRequest
-		if x.contract.DecodeBody(x.body, &r) == nil {
+		if s.cat.contract.DecodeBody(x.body, &r) == nil {
 			x.request = &r
 		}
 	}
@@ -118,7 +117,6 @@ func (s *Server) begin(r *http.Request, api bool) *exchange {
 		method:    r.Method,
 		path:      cutString(r.URL.Path, maxPathBytes),
 		api:       api,
-		contract:  s.cat.contract,
 	}
 	return x
 }
@@ -241,7 +239,7 @@ func (s *Server) entry(x *exchange) Entry {
 		// request's buffer would keep all of it) and the decoded request,
 		// cut.
 		e.raw, e.Truncated = []byte(kept), true
-		if r := x.typed(); r != nil {
+		if r := s.decoded(x); r != nil {
 			e.Request = cutRequest(*r)
 		}
 	case x.request != nil:

@@ -91,7 +91,7 @@ func (s *Server) checkRequest(r *http.Request, x *exchange) (refusal answer, ok 
 	}
 	x.valid = true
 	if len(body) > maxJournalBody {
-		x.typed() // now, within the bound: the journal keeps it cut, not the body
+		s.decoded(x) // now, within the bound: the journal keeps it cut, not the body
 	}
 	return answer{}, true
 }

@@ -28,6 +28,8 @@ const MaxAdminBodyBytes = 64 << 10
 //	POST   /__mock/faults            queue a fault (a Fault as JSON); answers with it
 //	GET    /__mock/faults            the faults still queued
 //	DELETE /__mock/faults            drop every queued fault
+//	GET    /__mock/drift             proxy mode: how the upstream's answers depart from the contract
+//	DELETE /__mock/drift             empty the drift report
 //
 // server.go routes them; each takes the request and returns its answer.
 
@@ -130,5 +132,14 @@ func (s *Server) adminListFaults(*http.Request) answer {
 
 func (s *Server) adminClearFaults(*http.Request) answer {
 	s.ClearFaults()
+	return answer{status: http.StatusNoContent, outcome: OutcomeOK}
+}
+
+func (s *Server) adminDrift(*http.Request) answer {
+	return s.jsonAnswer(http.StatusOK, OutcomeOK, encodeJSON(s.Drift()))
+}
+
+func (s *Server) adminResetDrift(*http.Request) answer {
+	s.ResetDrift()
 	return answer{status: http.StatusNoContent, outcome: OutcomeOK}
 }

@@ -34,6 +34,16 @@ type answer struct {
 	// gateway says the answer stands for a gateway's in front of the API,
 	// which the contract does not describe: it is not checked.
 	gateway bool
+	// upstream says the answer came from the upstream, in proxy mode: it is
+	// passed on as it is, and checked for the drift report.
+	upstream bool
+}
+
+// asGateway marks a as a gateway's answer, which the contract does not
+// describe.
+func (a answer) asGateway() answer {
+	a.gateway = true
+	return a
 }
 
 // jsonAnswer is a JSON answer with no headers of its own.
@@ -120,8 +130,10 @@ func (s *Server) write(w http.ResponseWriter, r *http.Request, x *exchange, a an
 	for k, v := range a.header {
 		h[k] = v
 	}
-	h[ContractHeader] = s.contractHeader       // shared and never modified
-	h[RequestIDHeader] = []string{x.requestID} // not backed by x, which is reused
+	h[ContractHeader] = s.contractHeader // shared and never modified
+	if _, own := a.header[RequestIDHeader]; !own {
+		h[RequestIDHeader] = []string{x.requestID} // not backed by x, which is reused
+	}
 	x.written = true
 	body := a.body
 	if a.reset {

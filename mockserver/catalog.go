@@ -162,7 +162,8 @@ func newCatalog(c *contract.Contract) (*catalog, error) {
 	cat.outcomes = []string{OutcomeOK, OutcomeDropped, OutcomeInvalidRequest, OutcomeMalformedJSON, OutcomeUnauthorized,
 		OutcomeUnsupportedMediaType, OutcomePayloadTooLarge, OutcomeUnreadableBody, OutcomeInvalidPrefer,
 		OutcomeNotFound, OutcomeMethodNotAllowed, OutcomeInternalError, OutcomeContractViolation,
-		OutcomeReset, OutcomeBadGateway, OutcomeServiceUnavailable, OutcomeGatewayTimeout}
+		OutcomeReset, OutcomeBadGateway, OutcomeServiceUnavailable, OutcomeGatewayTimeout,
+		OutcomeProxied, OutcomeUpstreamFailed, OutcomeUpstreamTimeout}
 	for code := range cat.codes {
 		cat.outcomes = append(cat.outcomes, code)
 	}

@@ -18,9 +18,10 @@ const (
 	tokenSuffix = `"}}`
 )
 
-// decideAnswer picks the answer to a valid createToken request: the first
-// queued fault that matches it, else the Prefer header's choice, else a
-// fresh token. It is Server.decide unless a test replaces it.
+// decideAnswer picks the answer to a createToken request the contract check
+// let through: the first queued fault that matches it, else the Prefer
+// header's choice, else a fresh token, or in proxy mode the upstream's
+// answer. It is Server.decide unless a test replaces it.
 func (s *Server) decideAnswer(r *http.Request, x *exchange) answer {
 	if s.faults.anyMatch() {
 		s.decoded(x) // decoded here, not under the queue's lock
@@ -52,7 +53,8 @@ func (s *Server) decideAnswer(r *http.Request, x *exchange) answer {
 	return a
 }
 
-// preferredAnswer is the Prefer header's choice, else a fresh token.
+// preferredAnswer is the Prefer header's choice, else a fresh token or, in
+// proxy mode, the upstream's answer.
 func (s *Server) preferredAnswer(r *http.Request, x *exchange) answer {
 	if prefer := headerValue(r.Header, "Prefer"); prefer != "" {
 		status, example, err := parsePrefer(prefer)
@@ -69,7 +71,18 @@ func (s *Server) preferredAnswer(r *http.Request, x *exchange) answer {
 		if c != nil && (c.status != http.StatusOK || example != "") {
 			return c.answer()
 		}
+		if c != nil {
+			return s.tokenAnswer(x) // asked for: answered here, in proxy mode too
+		}
 	}
+	if s.upstream != nil {
+		return s.forward(r, x)
+	}
+	return s.tokenAnswer(x)
+}
+
+// tokenAnswer is a 200 with a fresh token.
+func (s *Server) tokenAnswer(x *exchange) answer {
 	id, err := uuid.NewUUID()
 	if err != nil {
 		s.log.Error("new token", "error", err)

@@ -86,6 +86,12 @@ type exchange struct {
 
 	token    uuid.UUID // the token issued; uuid.Nil for none
 	injected string
+	// wouldRefuse is the code of the refusal the mock would have answered,
+	// for a request that proxy mode forwards all the same.
+	wouldRefuse string
+	// upstream is the exchange with the upstream, in proxy mode; nil when
+	// the mock answered itself.
+	upstream *upstreamExchange
 	// written says the answer's status line has gone to the connection.
 	written bool
 	// readError says why the body could not be read, for the log.
@@ -154,6 +160,9 @@ func (s *Server) finish(w http.ResponseWriter, r *http.Request, x *exchange) {
 	if x.api {
 		s.journal.add(s.entry(x))
 	}
+	if x.upstream != nil && s.recorder != nil {
+		s.recordExchange(r, x)
+	}
 	if p == http.ErrAbortHandler {
 		panic(p) // net/http's way to cut a connection; it logs nothing for it
 	}
@@ -200,6 +209,15 @@ func (s *Server) logRequest(x *exchange) {
 	if x.injected != "" {
 		r.AddAttrs(slog.String("injected", x.injected))
 	}
+	if x.wouldRefuse != "" {
+		r.AddAttrs(slog.String("would_refuse", x.wouldRefuse))
+	}
+	if u := x.upstream; u != nil {
+		r.AddAttrs(slog.Int("upstream_status", u.status), slog.Duration("upstream_duration", u.duration))
+		if u.failure != "" {
+			r.AddAttrs(slog.String("upstream_error", u.failure))
+		}
+	}
 	if x.readError != "" {
 		r.AddAttrs(slog.String("read_error", cutString(x.readError, maxPathBytes)))
 	}
@@ -224,6 +242,10 @@ func (s *Server) entry(x *exchange) Entry {
 		ViolationsOmitted: x.omitted,
 		token:             x.token,
 		Injected:          x.injected,
+		WouldRefuse:       x.wouldRefuse,
+	}
+	if x.upstream != nil {
+		e.Upstream = x.upstream.answer()
 	}
 	// A body kept whole is under maxJournalBody once JSON-encoded; a short
 	// one always is.

@@ -16,10 +16,12 @@ const maxJournalBody = 4 << 10
 // MaxEntryBytes bounds one journal entry, as the admin API encodes it. Every
 // cut is in encoded bytes: the body at 4 KiB; the decoded request's strings
 // at 256 bytes and its actions at 16; the path and the Prefer value at 256
-// bytes; a 400's violations at 50, each message at 120 bytes. A 400, the
-// largest, comes to about 4 + 50 x 0.2 + 0.5 = 14.5 KiB at most. A journal
-// of N entries holds at most N times this much.
-const MaxEntryBytes = 16 << 10
+// bytes; a 400's violations at 50, each message at 120 bytes. A 400 comes
+// to about 4 + 50 x 0.2 + 0.5 = 14.5 KiB at most. In proxy mode an entry
+// adds the upstream's answer: its body at 2 KiB, 10 departures of at most
+// 0.45 KiB each and its error at 256 bytes, about 7 KiB more. A journal of
+// N entries holds at most N times this much.
+const MaxEntryBytes = 24 << 10
 
 // Entry is one request as the mock saw and answered it. It never holds the
 // request's headers, so the bearer token is never in it.
@@ -59,6 +61,14 @@ type Entry struct {
 	token uuid.UUID
 	// Injected says which queued fault or Prefer preference shaped the answer.
 	Injected string `json:"injected,omitempty"`
+	// WouldRefuse, in proxy mode, is the code of the refusal the mock would
+	// have answered (unauthorized, unsupported_media_type, malformed_json,
+	// invalid_request) for a request it forwarded all the same.
+	WouldRefuse string `json:"would_refuse,omitempty"`
+	// Upstream, in proxy mode, is what became of the request at the
+	// upstream; nil when the mock answered itself (a fault, Prefer, a
+	// refusal).
+	Upstream *UpstreamAnswer `json:"upstream,omitempty"`
 
 	// raw is the body as received (cut at 4 KiB); Body is made from it
 	// when the entry is read, not on the hot path. The request's own

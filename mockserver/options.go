@@ -1,8 +1,10 @@
 package mockserver
 
 import (
+	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"strings"
 	"time"
@@ -14,6 +16,7 @@ const (
 	DefaultMaxBodyBytes    = 1 << 20
 	DefaultJournalSize     = 1000
 	DefaultShutdownTimeout = 10 * time.Second
+	DefaultUpstreamTimeout = 30 * time.Second
 )
 
 // Bounds on Options: New refuses a configuration outside them, so that a
@@ -24,7 +27,7 @@ const (
 	// hold a body this large in memory.
 	MaxMaxBodyBytes = 16 << 20
 	// MaxJournalSize is the largest JournalSize. An entry keeps at most
-	// MaxEntryBytes, so a full journal holds at most about 160 MB.
+	// MaxEntryBytes, so a full journal holds at most about 240 MB.
 	MaxJournalSize = 10_000
 	// MaxLatency bounds Latency+LatencyJitter. The latency is waited after
 	// the body is read, within the write timeout; what is left of it bounds
@@ -32,6 +35,10 @@ const (
 	MaxLatency = 30 * time.Second
 	// MaxShutdownTimeout bounds ShutdownTimeout.
 	MaxShutdownTimeout = 10 * time.Minute
+	// MaxUpstreamTimeout bounds UpstreamTimeout. With the latency, it must
+	// also leave time to answer within the server's write timeout: together
+	// at most WriteTimeout - ReadTimeout - 5s (85s).
+	MaxUpstreamTimeout = time.Minute
 )
 
 // Options configures a Server. The zero value is a mock that accepts any
@@ -68,6 +75,40 @@ type Options struct {
 	// its context is done. Zero means DefaultShutdownTimeout; at most
 	// MaxShutdownTimeout.
 	ShutdownTimeout time.Duration
+
+	// Upstream, when set, makes the mock a validating proxy in front of the
+	// real API at this base URL (https://api-staging.withbenji.com, say).
+	// Each API request is checked and journaled, then forwarded with the
+	// caller's own Authorization header; the upstream's answer goes back
+	// unchanged and is checked against the contract, and what departs from
+	// it is journaled, logged and summed up by Server.Drift. Queued faults
+	// and Prefer still answer locally, without contacting the upstream.
+	// Plain http is refused unless the host is a loopback address or
+	// UpstreamAllowHTTP is set. Tokens must be empty: the upstream decides.
+	Upstream string
+	// UpstreamTimeout bounds one exchange with the upstream, from sending
+	// the request to the last byte of the answer; past it the caller gets
+	// 504 upstream_timeout. Zero means DefaultUpstreamTimeout; at most
+	// MaxUpstreamTimeout.
+	UpstreamTimeout time.Duration
+	// UpstreamRootCAs, when set, replaces the system's certificate
+	// authorities for verifying the upstream (a private staging endpoint).
+	// The upstream's certificate is always verified.
+	UpstreamRootCAs *x509.CertPool
+	// UpstreamAllowHTTP allows a plain http Upstream on a host that is not a
+	// loopback address (another container in docker-compose, say). The
+	// partner's bearer token then crosses the network in clear text.
+	UpstreamAllowHTTP bool
+	// RefuseInvalid, with an Upstream, answers a request that breaks the
+	// contract (credentials, media type, JSON, schema) with the mock's own
+	// 401, 415 or 400 instead of forwarding it. Without an Upstream the mock
+	// always does.
+	RefuseInvalid bool
+	// Record, with an Upstream, receives one JSON line per exchange with the
+	// upstream (a RecordedExchange), without credentials, up to
+	// MaxRecordBytes. Writes are serialised; the writer need not be safe for
+	// concurrent use.
+	Record io.Writer
 }
 
 // ErrInvalidOptions is wrapped by the error New returns for Options outside
@@ -88,6 +129,9 @@ func (o Options) withDefaults() (Options, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
+	if o.Upstream != "" && o.UpstreamTimeout == 0 {
+		o.UpstreamTimeout = DefaultUpstreamTimeout
+	}
 	var problems []error
 	check := func(ok bool, format string, args ...any) {
 		if !ok {
@@ -104,6 +148,19 @@ func (o Options) withDefaults() (Options, error) {
 		"AdminToken must not hold spaces at its ends or control characters: no Authorization header could carry it")
 	check(o.ShutdownTimeout > 0 && o.ShutdownTimeout <= MaxShutdownTimeout,
 		"ShutdownTimeout must be positive and at most %s, got %s", MaxShutdownTimeout, o.ShutdownTimeout)
+	if o.Upstream == "" {
+		check(o.Record == nil, "Record needs an Upstream: only exchanges with the upstream are recorded")
+	} else {
+		if _, err := parseUpstream(o.Upstream, o.UpstreamAllowHTTP); err != nil {
+			problems = append(problems, err)
+		}
+		check(len(o.Tokens) == 0, "Tokens must be empty with an Upstream: the upstream decides which bearer tokens it accepts")
+		check(o.UpstreamTimeout > 0 && o.UpstreamTimeout <= MaxUpstreamTimeout,
+			"UpstreamTimeout must be positive and at most %s, got %s", MaxUpstreamTimeout, o.UpstreamTimeout)
+		check(o.Latency+o.LatencyJitter+o.UpstreamTimeout <= upstreamBudget,
+			"Latency, LatencyJitter and UpstreamTimeout must add up to at most %s, to answer within the server's write timeout; got %s",
+			upstreamBudget, o.Latency+o.LatencyJitter+o.UpstreamTimeout)
+	}
 	if len(problems) > 0 {
 		return o, fmt.Errorf("%w: %w", ErrInvalidOptions, errors.Join(problems...))
 	}

@@ -28,21 +28,28 @@ const bigBody = 64 << 10
 // checkRequest holds a createToken request to the contract, in the order a
 // client fixes things: credentials (401), media type (415), size (413),
 // JSON syntax (400 malformed_json), schema (400 invalid_request). It returns
-// the refusal, or ok with the body recorded in x.
+// the refusal, or ok with the body recorded in x. In proxy mode, unless
+// Options.RefuseInvalid, what breaks the contract is recorded in x and the
+// request goes on to the upstream, which decides; a body too large or
+// unreadable is refused all the same, as there is nothing whole to forward.
 func (s *Server) checkRequest(r *http.Request, x *exchange) (refusal answer, ok bool) {
 	if msg, token := checkBearer(headerValue(r.Header, "Authorization"), s.tokens); msg != "" {
 		challenge := "Bearer"
 		if token {
 			challenge = `Bearer error="invalid_token"`
 		}
-		return s.errorAnswer(http.StatusUnauthorized, OutcomeUnauthorized, msg).withHeader("Www-Authenticate", challenge), false
+		if a := s.errorAnswer(http.StatusUnauthorized, OutcomeUnauthorized, msg).withHeader("Www-Authenticate", challenge); !s.forwardsInvalid(x, a) {
+			return a, false
+		}
 	}
 	if ct := headerValue(r.Header, "Content-Type"); !s.cat.contract.AcceptsMediaType(ct) {
 		msg := "Send the body as application/json"
 		if ct != "" {
 			msg += fmt.Sprintf("; got %q", cutString(ct, 64))
 		}
-		return s.errorAnswer(http.StatusUnsupportedMediaType, OutcomeUnsupportedMediaType, msg+"."), false
+		if a := s.errorAnswer(http.StatusUnsupportedMediaType, OutcomeUnsupportedMediaType, msg+"."); !s.forwardsInvalid(x, a) {
+			return a, false
+		}
 	}
 	limit := s.opts.MaxBodyBytes
 	if r.ContentLength > limit {
@@ -71,7 +78,10 @@ func (s *Server) checkRequest(r *http.Request, x *exchange) (refusal answer, ok 
 	check := s.cat.contract.CheckBody(body)
 	switch {
 	case check.Syntax != "":
-		return s.errorAnswer(http.StatusBadRequest, OutcomeMalformedJSON, "The request body is not valid JSON: "+check.Syntax+"."), false
+		if a := s.errorAnswer(http.StatusBadRequest, OutcomeMalformedJSON, "The request body is not valid JSON: "+check.Syntax+"."); !s.forwardsInvalid(x, a) {
+			return a, false
+		}
+		return answer{}, true
 	case len(check.Violations) > 0:
 		x.violations = make([]gen.FieldError, len(check.Violations))
 		for i, v := range check.Violations {
@@ -87,7 +97,10 @@ func (s *Server) checkRequest(r *http.Request, x *exchange) (refusal answer, ok 
 			}
 			msg += ")"
 		}
-		return s.errorAnswer(http.StatusBadRequest, OutcomeInvalidRequest, msg+".", x.violations...), false
+		if a := s.errorAnswer(http.StatusBadRequest, OutcomeInvalidRequest, msg+".", x.violations...); !s.forwardsInvalid(x, a) {
+			return a, false
+		}
+		return answer{}, true
 	}
 	x.valid = true
 	if len(body) > maxJournalBody {
@@ -96,10 +109,29 @@ func (s *Server) checkRequest(r *http.Request, x *exchange) (refusal answer, ok 
 	return answer{}, true
 }
 
+// forwardsInvalid reports whether a request that the mock would refuse
+// with a goes to the upstream all the same (proxy mode, without
+// Options.RefuseInvalid), and records a's code in x if so.
+func (s *Server) forwardsInvalid(x *exchange, a answer) bool {
+	if s.upstream == nil || s.opts.RefuseInvalid {
+		return false
+	}
+	if x.wouldRefuse == "" {
+		x.wouldRefuse = a.outcome
+	}
+	return true
+}
+
 // checkAnswer holds an answer of createToken to the contract. One it does
 // not allow is a bug in the mock: it is logged, and replaced by a 500 that
-// says so. A dropped connection has nothing to check.
-func (s *Server) checkAnswer(x *exchange, a answer) answer {
+// says so. A dropped connection has nothing to check. The upstream's answer,
+// in proxy mode, is not the mock's to change: it is passed on, and what
+// departs from the contract is recorded.
+func (s *Server) checkAnswer(r *http.Request, x *exchange, a answer) answer {
+	if a.upstream {
+		s.checkUpstreamAnswer(r, x, a)
+		return a
+	}
 	if a.drop || a.gateway || s.opts.DisableResponseValidation {
 		return a
 	}

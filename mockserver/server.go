@@ -52,7 +52,13 @@ type Server struct {
 	tokens  [][]byte // nil: any non-empty token
 	journal *journal
 	faults  faultQueue
-	handler http.Handler
+	// upstream is the real API, in proxy mode; nil otherwise.
+	upstream *upstream
+	// drift sums up how the upstream's answers depart from the contract.
+	drift driftReport
+	// recorder writes Options.Record; nil when there is none.
+	recorder *recorder
+	handler  http.Handler
 	// decide is step 4 of a createToken request: decideAnswer, unless a
 	// test makes the mock misbehave on purpose.
 	decide func(*http.Request, *exchange) answer
@@ -104,6 +110,14 @@ func New(opts Options) (*Server, error) {
 	}
 	for _, t := range opts.Tokens {
 		s.tokens = append(s.tokens, []byte(t))
+	}
+	if opts.Upstream != "" {
+		if s.upstream, err = newUpstream(opts); err != nil {
+			return nil, fmt.Errorf("mockserver: %w: %w", ErrInvalidOptions, err)
+		}
+		if opts.Record != nil {
+			s.recorder = &recorder{w: opts.Record, log: s.log}
+		}
 	}
 	s.exchanges.New = func() any { return new(exchange) }
 	s.createTokenLog = s.log.Handler().WithAttrs([]slog.Attr{
@@ -177,6 +191,10 @@ func (s *Server) routes() *echo.Echo {
 			http.MethodGet:    admin(s.adminListFaults),
 			http.MethodDelete: admin(s.adminClearFaults),
 		})
+		own(adminPrefix+"/drift", map[string]echo.HandlerFunc{
+			http.MethodGet:    admin(s.adminDrift),
+			http.MethodDelete: admin(s.adminResetDrift),
+		})
 	}
 	return e
 }
@@ -214,11 +232,13 @@ func (a *api) CreateToken(c echo.Context) error {
 	// 3. The contract checks the request.
 	ans, ok := s.checkRequest(r, x)
 	if ok {
-		// 4. Decide the answer: a queued fault, else Prefer, else a token.
+		// 4. Decide the answer: a queued fault, else Prefer, else a token (in
+		// proxy mode, the upstream's answer).
 		ans = s.decide(r, x)
 	}
-	// 5. The contract checks the answer.
-	ans = s.checkAnswer(x, ans)
+	// 5. The contract checks the answer: the mock's own is replaced when it
+	// breaks the contract; the upstream's, in proxy mode, is recorded.
+	ans = s.checkAnswer(r, x, ans)
 	// 6. Wait the latency and any fault's delay, then write it, once.
 	ans.delay += latency
 	s.deliver(w, r, x, ans)
@@ -336,8 +356,23 @@ func (s *Server) ContractID() string { return s.cat.contractID }
 // server can wait, after a body read as slow as ReadTimeout allows and the
 // configured latency, and still answer before WriteTimeout.
 func (s *Server) MaxFaultDelay() time.Duration {
-	return WriteTimeout - ReadTimeout - s.opts.Latency - s.opts.LatencyJitter - 5*time.Second
+	return upstreamBudget - s.opts.Latency - s.opts.LatencyJitter - s.opts.UpstreamTimeout
 }
+
+// Drift sums up how the upstream's answers departed from the contract, in
+// proxy mode (Options.Upstream): each distinct departure, how often, when,
+// and the first requests it was seen in.
+func (s *Server) Drift() DriftReport {
+	r := s.drift.report()
+	r.Contract = s.cat.contractID
+	if s.upstream != nil {
+		r.Upstream = s.upstream.base.String()
+	}
+	return r
+}
+
+// ResetDrift empties the drift report.
+func (s *Server) ResetDrift() { s.drift.reset() }
 
 // Requests returns the journal's entries that match f, newest first.
 func (s *Server) Requests(f Filter) []Entry { return s.journal.list(f) }

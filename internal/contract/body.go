@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -74,9 +73,7 @@ func (c *Contract) CheckBody(body []byte) BodyCheck {
 	slices.SortStableFunc(found, compareFieldErrors)
 	found = slices.Compact(found)
 	for i := range found {
-		if len(found[i].Message) > maxMessageBytes {
-			found[i].Message = strings.ToValidUTF8(found[i].Message[:maxMessageBytes], "") + "…"
-		}
+		found[i].Message = cutBytes(found[i].Message)
 	}
 	check := BodyCheck{Violations: found}
 	if n := len(found) - c.MaxViolations; n > 0 {

@@ -35,8 +35,15 @@ func (f FieldError) String() string {
 // sorted by field in document order (/actions/2 before /actions/10). Errors
 // that carry no schema violation yield nil.
 func FieldErrors(err error) []FieldError {
-	var out []FieldError
-	collect(err, &out)
+	var found []violation
+	collect(err, &found)
+	if len(found) == 0 {
+		return nil
+	}
+	out := make([]FieldError, len(found))
+	for i, v := range found {
+		out[i] = FieldError{Field: v.field, Message: v.message()}
+	}
 	slices.SortStableFunc(out, compareFieldErrors)
 	return slices.Compact(out)
 }
@@ -78,14 +85,28 @@ func nextSegment(p string) (segment, rest string) {
 	return p, ""
 }
 
-func collect(err error, out *[]FieldError) {
+// violation is one schema violation as collect finds it: where, what the
+// schema wants, and what it got ("" when the rule says it all).
+type violation struct {
+	field, rule, got string
+}
+
+func (v violation) message() string {
+	if v.got == "" {
+		return v.rule
+	}
+	return v.rule + ", got " + v.got
+}
+
+func collect(err error, out *[]violation) {
 	switch e := err.(type) {
 	case nil:
 		return
 	case *openapi3.SchemaError:
 		// A oneOf error wraps its alternatives' errors; its own message
 		// already names them, so they are not listed again.
-		*out = append(*out, FieldError{Field: pointer(e.JSONPointer()), Message: message(e)})
+		rule, got := ruleOf(e)
+		*out = append(*out, violation{field: pointer(e.JSONPointer()), rule: rule, got: got})
 		return
 	case openapi3.MultiError:
 		for _, inner := range e {
@@ -107,58 +128,59 @@ func pointer(segments []string) string {
 	return b.String()
 }
 
-// message says in plain words what the schema wanted and what it got. It
-// covers the keywords the contract uses and falls back on kin-openapi's reason.
-func message(se *openapi3.SchemaError) string {
+// ruleOf says in plain words what the schema wanted (the rule) and, where the
+// rule does not say it all, what it got. It covers the keywords the contract
+// uses and falls back on kin-openapi's reason.
+func ruleOf(se *openapi3.SchemaError) (rule, got string) {
 	s := se.Schema
-	got := ", got " + describe(se.Value)
+	value := describe(se.Value)
 	switch se.SchemaField {
 	case "required":
-		return "is required"
+		return "is required", ""
 	case "type", "nullable", "oneOf", "anyOf":
-		return "must be " + expected(s) + got
+		return "must be " + expected(s), value
 	case "enum":
-		return "must be " + enumChoices(s) + got
+		return "must be " + enumChoices(s), value
 	case "minimum":
 		if s.Min != nil {
-			return "must be at least " + number(*s.Min) + got
+			return "must be at least " + number(*s.Min), value
 		}
 	case "maximum":
 		if s.Max != nil {
-			return "must be at most " + number(*s.Max) + got
+			return "must be at most " + number(*s.Max), value
 		}
 	case "minLength":
 		if s.MinLength == 1 {
-			return "must not be empty"
+			return "must not be empty", ""
 		}
-		return fmt.Sprintf("must be at least %d characters long", s.MinLength)
+		return fmt.Sprintf("must be at least %d characters long", s.MinLength), ""
 	case "maxLength":
 		if s.MaxLength != nil {
-			return fmt.Sprintf("must be at most %d characters long", *s.MaxLength)
+			return fmt.Sprintf("must be at most %d characters long", *s.MaxLength), ""
 		}
 	case "format":
 		switch s.Format {
 		case "int32":
-			return fmt.Sprintf("must be a whole number from %d to %d", math.MinInt32, math.MaxInt32) + got
+			return fmt.Sprintf("must be a whole number from %d to %d", math.MinInt32, math.MaxInt32), value
 		case "int64":
-			return fmt.Sprintf("must be a whole number from %d to %d", math.MinInt64, math.MaxInt64) + got
+			return fmt.Sprintf("must be a whole number from %d to %d", math.MinInt64, math.MaxInt64), value
 		}
-		return "must be a " + s.Format + got
+		return "must be a " + s.Format, value
 	case "maxItems":
 		if s.MaxItems != nil {
-			return fmt.Sprintf("must have at most %d items", *s.MaxItems)
+			return fmt.Sprintf("must have at most %d items", *s.MaxItems), ""
 		}
 	case "minItems":
-		return fmt.Sprintf("must have at least %d items", s.MinItems)
+		return fmt.Sprintf("must have at least %d items", s.MinItems), ""
 	case "pattern":
-		return "must match " + s.Pattern + got
+		return "must match " + s.Pattern, value
 	case "additionalProperties":
-		return "is not allowed"
+		return "is not allowed", ""
 	}
 	if se.Reason != "" {
-		return se.Reason
+		return se.Reason, ""
 	}
-	return "does not match the contract (" + se.SchemaField + ")"
+	return "does not match the contract (" + se.SchemaField + ")", ""
 }
 
 // expected names what a schema admits: "an integer", "a non-empty string",

@@ -1,0 +1,102 @@
+package contract
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestCheckAnswer(t *testing.T) {
+	c := mustLoad(t)
+	json := http.Header{"Content-Type": {"application/json"}}
+	with := func(h http.Header, name, value string) http.Header {
+		h = h.Clone()
+		h.Set(name, value)
+		return h
+	}
+	manyErrors := func(n int) string {
+		items := make([]string, n)
+		for i := range items {
+			items[i] = `{"field":1}`
+		}
+		return `{"code":"invalid_request","message":"m","errors":[` + strings.Join(items, ",") + `]}`
+	}
+	tests := []struct {
+		name    string
+		status  int
+		header  http.Header
+		body    string
+		want    []string // Departure.String() of each, in order
+		omitted int
+	}{
+		{"a conforming token", 200, json, `{"code":"ok","data":{"token":"5a3f2c1e-8b7d-4e6f-9a0b-1c2d3e4f5a6b"}}`, nil, 0},
+		{"a conforming 401", 401, with(json, "Www-Authenticate", "Bearer"), `{"code":"unauthorized","message":"no"}`, nil, 0},
+		{"undocumented headers are not departures", 200, with(json, "Cf-Ray", "x"), `{"code":"ok","data":{"token":"5a3f2c1e-8b7d-4e6f-9a0b-1c2d3e4f5a6b"}}`, nil, 0},
+		{"a token that is not a UUID", 200, json, `{"code":"ok","data":{"token":"tok_123"}}`,
+			[]string{`/data/token: must be a uuid, got "tok_123"`}, 0},
+		{"an undocumented status is one departure", 422, json, `{"error":{"reason":"bad"}}`,
+			[]string{"status: must be a status the contract documents (200, 400, 401, 413, 415, 429, 500), got 422"}, 0},
+		{"a 401 without its challenge", 401, json, `{"code":"unauthorized","message":"no"}`,
+			[]string{"header WWW-Authenticate: is required"}, 0},
+		{"a challenge of another scheme", 401, with(json, "Www-Authenticate", "Basic"), `{"code":"unauthorized","message":"no"}`,
+			[]string{`header WWW-Authenticate: must match ^Bearer( |$), got "Basic"`}, 0},
+		{"a Retry-After that is a date", 429, with(json, "Retry-After", "Wed, 21 Oct 2026 07:28:00 GMT"), `{"code":"rate_limited","message":"slow"}`,
+			[]string{`header Retry-After: must be an integer, got "Wed, 21 Oct 2026 07:28:00 GMT"`}, 0},
+		{"an HTML page on a documented status", 500, http.Header{"Content-Type": {"text/html"}}, `<html></html>`,
+			[]string{`header Content-Type: must be application/json, got "text/html"`}, 0},
+		{"no Content-Type", 500, http.Header{}, `{"code":"internal_error","message":"m"}`,
+			[]string{`header Content-Type: must be application/json, got none`}, 0},
+		{"a body that is not JSON", 500, json, `oops`,
+			[]string{"body: must be JSON, got invalid character 'o' looking for beginning of value (at byte 1)"}, 0},
+		{"a field the contract does not list is allowed: the answer's schema is open", 200, json, `{"code":"ok","data":{"token":"5a3f2c1e-8b7d-4e6f-9a0b-1c2d3e4f5a6b"},"expires_in":600}`,
+			nil, 0},
+		{"an envelope without its message", 400, json, `{"code":"invalid_request"}`,
+			[]string{"/message: is required"}, 0},
+		{"the same departure in many items is listed up to the cap", 400, json, manyErrors(80),
+			nil, -1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, omitted := c.CheckAnswer(tt.status, tt.header, []byte(tt.body))
+			if tt.omitted < 0 {
+				// 51 items kept (maxItems + 1): the maxItems departure and
+				// one per item for field and message.
+				if len(got) != c.MaxViolations || omitted == 0 {
+					t.Fatalf("got %d departures and %d omitted, want %d and some omitted", len(got), omitted, c.MaxViolations)
+				}
+				return
+			}
+			var gotText []string
+			for _, d := range got {
+				gotText = append(gotText, d.String())
+			}
+			if !slices.Equal(gotText, tt.want) || omitted != tt.omitted {
+				t.Errorf("departures:\n got %q (omitted %d)\nwant %q (omitted %d)", gotText, omitted, tt.want, tt.omitted)
+			}
+		})
+	}
+}
+
+// TestDeparturesGroupByRule: the same departure with different values has
+// the same kind, place and rule, which is what a drift report counts by.
+func TestDeparturesGroupByRule(t *testing.T) {
+	c := mustLoad(t)
+	h := http.Header{"Content-Type": {"application/json"}}
+	var keys []string
+	for i := range 3 {
+		got, _ := c.CheckAnswer(200, h, fmt.Appendf(nil, `{"code":"ok","data":{"token":"tok_%d"}}`, i))
+		if len(got) != 1 {
+			t.Fatalf("got %v, want one departure", got)
+		}
+		d := got[0]
+		if !strings.Contains(d.Got, fmt.Sprint(i)) {
+			t.Errorf("Got = %q, want the value sent", d.Got)
+		}
+		keys = append(keys, d.Kind+" "+d.Where+" "+d.Rule)
+	}
+	if keys[0] != keys[1] || keys[1] != keys[2] {
+		t.Errorf("keys differ: %q", keys)
+	}
+}

@@ -1,0 +1,254 @@
+package mockserver
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/benjiconnect/benji/gen"
+	"github.com/benjiconnect/benji/internal/contract"
+)
+
+// Bounds of what proxy mode keeps about the upstream's answers.
+const (
+	// MaxDriftEntries bounds the distinct departures Server.Drift sums up;
+	// departures of another kind seen after that are only counted
+	// (DriftReport.Omitted). With its request ids, the report stays under
+	// about 600 KB.
+	MaxDriftEntries = 500
+	// maxDriftRequestIDs is how many request ids a Drift keeps: the first.
+	maxDriftRequestIDs = 5
+	// maxEntryDepartures is how many departures a journal entry lists.
+	maxEntryDepartures = 10
+	// maxEntryUpstreamBody bounds the upstream's body in a journal entry,
+	// once JSON-encoded.
+	maxEntryUpstreamBody = 2 << 10
+)
+
+// Kinds of Departure.
+const (
+	DepartureStatus = contract.DepartureStatus // a status the contract does not document
+	DepartureHeader = contract.DepartureHeader // a documented header missing or wrong, or an undocumented Content-Type
+	DepartureBody   = contract.DepartureBody   // a body that is not JSON or breaks its schema
+)
+
+// Departure is one way an upstream's answer departs from the contract.
+// Kind, Where and Rule name it; Got is what the answer had.
+type Departure struct {
+	// Kind is DepartureStatus, DepartureHeader or DepartureBody.
+	Kind string `json:"kind"`
+	// Where is the JSON pointer into the body ("" for the body itself), or
+	// the header's name; empty for a status.
+	Where string `json:"where,omitempty"`
+	// Rule is what the contract wants there.
+	Rule string `json:"rule"`
+	// Got is what the answer had, cut short; empty when the rule says it
+	// all (a value missing, say).
+	Got string `json:"got,omitempty"`
+}
+
+// String returns the departure as "where: rule, got value".
+func (d Departure) String() string { return contract.Departure(d).String() }
+
+// UpstreamAnswer is what became of a request forwarded to the upstream, in
+// proxy mode (Entry.Upstream).
+type UpstreamAnswer struct {
+	// Status is the upstream's status; 0 when the exchange failed.
+	Status int `json:"status"`
+	// Duration is how long the exchange with the upstream took.
+	Duration time.Duration `json:"duration_ns"`
+	// Error says why the exchange failed: the upstream unreachable, too
+	// slow, or answering something that is not HTTP.
+	Error string `json:"error,omitempty"`
+	// Body is the upstream's body, cut at 2 KiB once encoded, with the
+	// request's bearer token replaced by "[redacted]".
+	Body string `json:"body,omitempty"`
+	// Drift lists how the answer departs from the contract: the first 10.
+	Drift []Departure `json:"drift,omitempty"`
+	// DriftOmitted counts the departures beyond those listed.
+	DriftOmitted int `json:"drift_omitted,omitempty"`
+}
+
+// upstreamExchange is what the request's record keeps of the exchange with
+// the upstream.
+type upstreamExchange struct {
+	status   int
+	duration time.Duration
+	failure  string // why the exchange failed; "" when it did not
+	header   http.Header
+	// body is the upstream's body with the bearer token redacted: what is
+	// kept (the caller gets the body as it came).
+	body       []byte
+	departures []contract.Departure
+	omitted    int
+}
+
+// answer makes the journal's view of the exchange, within its bounds.
+func (u *upstreamExchange) answer() *UpstreamAnswer {
+	a := &UpstreamAnswer{Status: u.status, Duration: u.duration, Error: u.failure, DriftOmitted: u.omitted}
+	if len(u.body) > 0 {
+		a.Body = cutString(string(u.body[:min(len(u.body), maxEntryUpstreamBody)]), maxEntryUpstreamBody)
+	}
+	for i, d := range u.departures {
+		if i == maxEntryDepartures {
+			a.DriftOmitted += len(u.departures) - i
+			break
+		}
+		a.Drift = append(a.Drift, cutDeparture(d))
+	}
+	return a
+}
+
+// cutDeparture bounds a departure once JSON-encoded: an answer's keys and
+// values are the upstream's text.
+func cutDeparture(d contract.Departure) Departure {
+	return Departure{Kind: d.Kind, Where: cutString(d.Where, maxFieldBytes), Rule: cutString(d.Rule, 200), Got: cutString(d.Got, 64)}
+}
+
+// checkUpstreamAnswer is step 5 for an answer that came from the upstream:
+// it is passed on as it is, and every way it departs from the contract is
+// recorded on the request's record, logged at warn level and added to the
+// drift report. What is kept has the request's bearer token redacted.
+func (s *Server) checkUpstreamAnswer(r *http.Request, x *exchange, a answer) {
+	u := x.upstream
+	u.header = redactHeader(a.header, r)
+	u.body = redactBytes(a.body, r)
+	u.departures, u.omitted = s.cat.contract.CheckAnswer(a.status, a.header, a.body)
+	for i := range u.departures {
+		u.departures[i].Got = redact(u.departures[i].Got, r)
+	}
+	s.drift.add(a.status, u.departures, u.omitted, x.requestID, x.start)
+	if len(u.departures) == 0 {
+		if a.status == http.StatusOK {
+			// The token the upstream issued, for RequestForToken.
+			var created gen.TokenCreated
+			if json.Unmarshal(a.body, &created) == nil {
+				x.token = created.Data.Token
+			}
+		}
+		return
+	}
+	if h := s.log.Handler(); h.Enabled(context.Background(), slog.LevelWarn) {
+		listed := make([]string, 0, min(len(u.departures), maxEntryDepartures))
+		for _, d := range u.departures[:cap(listed)] {
+			listed = append(listed, cutDeparture(d).String())
+		}
+		attrs := []any{"request_id", x.requestID, "status", a.status, "departures", listed}
+		if n := len(u.departures) - len(listed) + u.omitted; n > 0 {
+			attrs = append(attrs, "departures_omitted", n)
+		}
+		s.log.Warn("the upstream's answer departs from the contract", attrs...)
+	}
+}
+
+// Drift is one way the upstream's answers departed from the contract, summed
+// up over every answer that departed in that way.
+type Drift struct {
+	Departure
+	// Status is the status of the answers that departed so.
+	Status int `json:"status"`
+	// Count is how many answers departed so.
+	Count int `json:"count"`
+	// FirstSeen and LastSeen are when the first and the last of them
+	// arrived; Got (in Departure) is what the first had.
+	FirstSeen time.Time `json:"first_seen"`
+	LastSeen  time.Time `json:"last_seen"`
+	// RequestIDs are the request ids of the first five, to find them in the
+	// journal and the logs.
+	RequestIDs []string `json:"request_ids"`
+}
+
+// DriftReport sums up how the upstream's answers departed from the
+// contract: what a partner sends to Benji, or to the contract's authors.
+type DriftReport struct {
+	// Upstream is the upstream's URL; empty when the mock is not a proxy.
+	Upstream string `json:"upstream"`
+	// Contract is the contract checked against (ContractHeader's value).
+	Contract string `json:"contract"`
+	// Answers counts the upstream answers checked; Departed, those that
+	// departed from the contract.
+	Answers  int `json:"answers"`
+	Departed int `json:"departed"`
+	// Drift lists each distinct departure, the most frequent first.
+	Drift []Drift `json:"drift"`
+	// Omitted counts departures of kinds not listed: past MaxDriftEntries
+	// distinct ones, or past the contract's MaxViolations in one answer.
+	Omitted int `json:"omitted,omitempty"`
+}
+
+// driftKey tells departures apart: the same rule broken at the same place
+// in answers of the same status is one Drift.
+type driftKey struct {
+	status            int
+	kind, where, rule string
+}
+
+// driftReport is the running sum behind Server.Drift, safe for concurrent
+// use.
+type driftReport struct {
+	mu       sync.Mutex
+	answers  int
+	departed int
+	omitted  int
+	byKey    map[driftKey]*Drift
+}
+
+func (d *driftReport) add(status int, departures []contract.Departure, omitted int, requestID string, at time.Time) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.answers++
+	if len(departures) == 0 {
+		return
+	}
+	d.departed++
+	d.omitted += omitted
+	for _, dep := range departures {
+		key := driftKey{status, dep.Kind, dep.Where, dep.Rule}
+		e := d.byKey[key]
+		if e == nil {
+			if len(d.byKey) >= MaxDriftEntries {
+				d.omitted++
+				continue
+			}
+			if d.byKey == nil {
+				d.byKey = map[driftKey]*Drift{}
+			}
+			e = &Drift{Departure: cutDeparture(dep), Status: status, FirstSeen: at}
+			d.byKey[key] = e
+		}
+		e.Count++
+		e.LastSeen = at
+		if len(e.RequestIDs) < maxDriftRequestIDs && !slices.Contains(e.RequestIDs, requestID) {
+			e.RequestIDs = append(e.RequestIDs, requestID)
+		}
+	}
+}
+
+// report returns a copy of the sum, the most frequent departures first.
+func (d *driftReport) report() DriftReport {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	r := DriftReport{Answers: d.answers, Departed: d.departed, Omitted: d.omitted, Drift: make([]Drift, 0, len(d.byKey))}
+	for _, e := range d.byKey {
+		c := *e
+		c.RequestIDs = slices.Clone(e.RequestIDs)
+		r.Drift = append(r.Drift, c)
+	}
+	slices.SortFunc(r.Drift, func(a, b Drift) int {
+		return cmp.Or(cmp.Compare(b.Count, a.Count), a.FirstSeen.Compare(b.FirstSeen),
+			cmp.Compare(a.Status, b.Status), strings.Compare(a.Where, b.Where), strings.Compare(a.Rule, b.Rule))
+	})
+	return r
+}
+
+func (d *driftReport) reset() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.answers, d.departed, d.omitted, d.byKey = 0, 0, 0, nil
+}

@@ -1,0 +1,495 @@
+package mockserver_test
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/benjiconnect/benji/mockserver"
+)
+
+const upstreamToken = "5a3f2c1e-8b7d-4e6f-9a0b-1c2d3e4f5a6b"
+
+// fakeUpstream is a local stand-in for the real API: it answers what
+// answer says and keeps what it received.
+type fakeUpstream struct {
+	*httptest.Server
+	mu       sync.Mutex
+	received []*http.Request
+	bodies   []string
+}
+
+func (u *fakeUpstream) seen() ([]*http.Request, []string) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return slices.Clone(u.received), slices.Clone(u.bodies)
+}
+
+func startUpstream(t *testing.T, tls bool, answer http.HandlerFunc) *fakeUpstream {
+	t.Helper()
+	u := &fakeUpstream{}
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		u.mu.Lock()
+		u.received = append(u.received, r)
+		u.bodies = append(u.bodies, string(body))
+		u.mu.Unlock()
+		answer(w, r)
+	})
+	if tls {
+		u.Server = httptest.NewTLSServer(h)
+	} else {
+		u.Server = httptest.NewServer(h)
+	}
+	t.Cleanup(u.Close)
+	return u
+}
+
+// answers writes a JSON answer with the status and body given.
+func answers(status int, body string, header ...string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		for i := 0; i+1 < len(header); i += 2 {
+			w.Header().Set(header[i], header[i+1])
+		}
+		w.WriteHeader(status)
+		io.WriteString(w, body)
+	}
+}
+
+// startProxy starts the mock in proxy mode in front of upstream, with its
+// log and record captured.
+func startProxy(t *testing.T, upstream string, configure ...func(*mockserver.Options)) (*mockserver.TestServer, *syncBuffer, *syncBuffer) {
+	t.Helper()
+	log, record := &syncBuffer{}, &syncBuffer{}
+	return mockserver.NewTestServer(t, append([]func(*mockserver.Options){func(o *mockserver.Options) {
+		o.Upstream = upstream
+		o.Record = record
+		o.Logger = slog.New(slog.NewTextHandler(log, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}}, configure...)...), log, record
+}
+
+// recorded reads the record's lines.
+func recorded(t *testing.T, record *syncBuffer) []mockserver.RecordedExchange {
+	t.Helper()
+	var out []mockserver.RecordedExchange
+	sc := bufio.NewScanner(strings.NewReader(record.String()))
+	sc.Buffer(nil, 4<<20)
+	for sc.Scan() {
+		var e mockserver.RecordedExchange
+		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+			t.Fatalf("record line %q: %v", sc.Text(), err)
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+func onlyEntry(t *testing.T, ts *mockserver.TestServer) mockserver.Entry {
+	t.Helper()
+	entries := ts.Requests(mockserver.Filter{})
+	if len(entries) != 1 {
+		t.Fatalf("journal has %d entries, want 1", len(entries))
+	}
+	return entries[0]
+}
+
+func departures(ds []mockserver.Departure) []string {
+	var out []string
+	for _, d := range ds {
+		out = append(out, d.String())
+	}
+	return out
+}
+
+// The upstream's answer comes back as it was sent; what departs from the
+// contract is in the journal entry, the drift report and the record.
+func TestProxyPassesAnswersThroughAndReportsDrift(t *testing.T) {
+	tests := []struct {
+		name       string
+		status     int
+		body       string
+		header     []string
+		wantDrift  []string
+		wantOK     bool // the token is journaled
+		wantStatus int  // the drift report's status
+	}{
+		{name: "a conforming token", status: 200, body: `{"code":"ok","data":{"token":"` + upstreamToken + `"}}`, wantOK: true},
+		{name: "a token that is not a UUID", status: 200, body: `{"code":"ok","data":{"token":"tok_live_42"}}`,
+			wantDrift: []string{`/data/token: must be a uuid, got "tok_live_42"`}},
+		{name: "an undocumented 422 of another shape", status: 422, body: `{"error":{"type":"validation","fields":["mode"]}}`,
+			wantDrift: []string{"status: must be a status the contract documents (200, 400, 401, 413, 415, 429, 500), got 422"}},
+		{name: "a 401 without its challenge", status: 401, body: `{"code":"unauthorized","message":"Unknown token."}`,
+			wantDrift: []string{"header WWW-Authenticate: is required"}},
+		{name: "an HTML 500", status: 500, body: `<h1>oops</h1>`, header: []string{"Content-Type", "text/html"},
+			wantDrift: []string{`header Content-Type: must be application/json, got "text/html"`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			up := startUpstream(t, false, answers(tt.status, tt.body, append([]string{"X-Upstream", "yes", "Connection", "X-Hop", "X-Hop", "one-link"}, tt.header...)...))
+			ts, log, record := startProxy(t, up.URL)
+			for range 2 {
+				got := create(t, ts, seedTransfer, "X-Request-Id", "req-"+strings.ReplaceAll(tt.name, " ", "-"))
+				if got.status != tt.status || string(got.body) != tt.body {
+					t.Fatalf("caller got %d %q, want the upstream's %d %q", got.status, got.body, tt.status, tt.body)
+				}
+				if got.header.Get("X-Upstream") != "yes" || got.header.Get("X-Hop") != "" {
+					t.Errorf("headers: X-Upstream %q (want yes), X-Hop %q (a hop-by-hop header, want none)", got.header.Get("X-Upstream"), got.header.Get("X-Hop"))
+				}
+			}
+			reqs, bodies := up.seen()
+			if len(reqs) != 2 || bodies[0] != seedTransfer {
+				t.Fatalf("upstream got %d requests, first body %q; want 2 with the body as sent", len(reqs), bodies[0])
+			}
+			if got := reqs[0].Header.Get("Authorization"); got != "Bearer "+partnerToken {
+				t.Errorf("upstream got Authorization %q, want the caller's", got)
+			}
+			if got := reqs[0].Header.Get("X-Request-Id"); !strings.HasPrefix(got, "req-") {
+				t.Errorf("upstream got X-Request-Id %q, want the journal's", got)
+			}
+
+			entries := ts.Requests(mockserver.Filter{})
+			e := entries[0]
+			if e.Outcome != mockserver.OutcomeProxied || e.Status != tt.status || e.Upstream == nil || e.Upstream.Status != tt.status {
+				t.Fatalf("entry: outcome %q status %d upstream %+v; want proxied with the upstream's %d", e.Outcome, e.Status, e.Upstream, tt.status)
+			}
+			if e.Upstream.Body != tt.body || e.Request == nil || e.Request.DisplayName != "Reward Cookies" {
+				t.Errorf("entry keeps upstream body %q and request %+v", e.Upstream.Body, e.Request)
+			}
+			if got := departures(e.Upstream.Drift); !slices.Equal(got, tt.wantDrift) {
+				t.Errorf("entry drift = %q, want %q", got, tt.wantDrift)
+			}
+			if tt.wantOK && e.Token != upstreamToken {
+				t.Errorf("entry token = %q, want the upstream's", e.Token)
+			}
+
+			report := ts.Drift()
+			if report.Answers != 2 || report.Upstream != up.URL {
+				t.Errorf("report: %d answers from %q, want 2 from %q", report.Answers, report.Upstream, up.URL)
+			}
+			if len(tt.wantDrift) == 0 {
+				if len(report.Drift) != 0 || report.Departed != 0 {
+					t.Errorf("report lists %+v for a conforming upstream", report.Drift)
+				}
+			} else {
+				if len(report.Drift) != 1 || report.Departed != 2 {
+					t.Fatalf("report: %d departed, drift %+v; want 2 answers summed into one departure", report.Departed, report.Drift)
+				}
+				d := report.Drift[0]
+				if d.Count != 2 || d.Status != tt.status || d.String() != tt.wantDrift[0] ||
+					!slices.Equal(d.RequestIDs, []string{e.RequestID}) || d.FirstSeen.After(d.LastSeen) {
+					t.Errorf("drift = %+v, want it seen twice in %s", d, e.RequestID)
+				}
+				if !strings.Contains(log.String(), "level=WARN msg=\"the upstream's answer departs from the contract\"") {
+					t.Errorf("no warning logged:\n%s", log)
+				}
+			}
+
+			lines := recorded(t, record)
+			if len(lines) != 2 || lines[0].Response == nil || lines[0].Response.Status != tt.status {
+				t.Fatalf("record: %+v, want 2 lines with the upstream's answer", lines)
+			}
+			if got := string(lines[0].Request.Body); got != seedTransfer {
+				t.Errorf("recorded request body %s, want %s", got, seedTransfer)
+			}
+			if body := string(lines[0].Response.Body) + lines[0].Response.BodyText; body != tt.body {
+				t.Errorf("recorded answer body %q, want %q", body, tt.body)
+			}
+			if got := departures(lines[0].Drift); !slices.Equal(got, tt.wantDrift) {
+				t.Errorf("recorded drift = %q, want %q", got, tt.wantDrift)
+			}
+			if lines[0].Request.Header.Get("Authorization") != "" {
+				t.Error("the record holds the Authorization header")
+			}
+		})
+	}
+}
+
+// The upstream failing gives the caller the mock's envelope with a code that
+// says so, never a hang; nothing is added to the drift report.
+func TestProxyUpstreamFailures(t *testing.T) {
+	slow := startUpstream(t, false, func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-time.After(10 * time.Second):
+		}
+	})
+	reset := startUpstream(t, false, func(w http.ResponseWriter, r *http.Request) {
+		conn, _, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		conn.(*net.TCPConn).SetLinger(0)
+		conn.Close()
+	})
+	garbage := rawUpstream(t, "SSH-2.0-OpenSSH_9.6\r\n\r\n")
+	closed := rawUpstream(t, "")
+	tooLarge := startUpstream(t, false, answers(200, `{"code":"ok","pad":"`+strings.Repeat("x", mockserver.MaxUpstreamBodyBytes)+`"}`))
+	tests := []struct {
+		name     string
+		upstream string
+		status   int
+		code     string
+		message  string
+	}{
+		{"a slow upstream", slow.URL, 504, mockserver.OutcomeUpstreamTimeout, "did not answer within 300ms"},
+		{"a reset connection", reset.URL, 502, mockserver.OutcomeUpstreamFailed, "failed: "},
+		{"an answer that is not HTTP", garbage, 502, mockserver.OutcomeUpstreamFailed, "malformed HTTP"},
+		{"a connection closed at once", closed, 502, mockserver.OutcomeUpstreamFailed, "EOF"},
+		{"nobody listening", "http://127.0.0.1:1", 502, mockserver.OutcomeUpstreamFailed, "connection refused"},
+		{"an answer over the bound", tooLarge.URL, 502, mockserver.OutcomeUpstreamFailed, "over 1048576 bytes"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ts, _, record := startProxy(t, tt.upstream, func(o *mockserver.Options) { o.UpstreamTimeout = 300 * time.Millisecond })
+			start := time.Now()
+			got := create(t, ts, seedTransfer)
+			if took := time.Since(start); took > 5*time.Second {
+				t.Errorf("the answer took %s", took)
+			}
+			e := got.envelope(t)
+			if got.status != tt.status || e.Code != tt.code || !strings.Contains(e.Message, tt.message) {
+				t.Fatalf("got %d %s %q, want %d %s mentioning %q", got.status, e.Code, e.Message, tt.status, tt.code, tt.message)
+			}
+			entry := onlyEntry(t, ts)
+			if entry.Outcome != tt.code || entry.Upstream == nil || entry.Upstream.Status != 0 || entry.Upstream.Error == "" {
+				t.Errorf("entry: outcome %q upstream %+v; want %s with the error", entry.Outcome, entry.Upstream, tt.code)
+			}
+			if r := ts.Drift(); r.Answers != 0 || len(r.Drift) != 0 {
+				t.Errorf("drift report %+v after a failed exchange, want nothing", r)
+			}
+			if lines := recorded(t, record); len(lines) != 1 || lines[0].Response != nil || lines[0].Error == "" {
+				t.Errorf("record %+v, want one line with the error and no response", lines)
+			}
+		})
+	}
+}
+
+// rawUpstream listens on loopback and answers every connection with text,
+// then closes it; it returns the URL.
+func rawUpstream(t *testing.T, text string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer conn.Close()
+				conn.SetDeadline(time.Now().Add(5 * time.Second))
+				bufio.NewReader(conn).ReadString('\n') // the request line
+				io.WriteString(conn, text)
+			}()
+		}
+	}()
+	return "http://" + ln.Addr().String()
+}
+
+// TLS to the upstream is verified: a private CA must be given.
+func TestProxyVerifiesTheUpstreamCertificate(t *testing.T) {
+	up := startUpstream(t, true, answers(200, `{"code":"ok","data":{"token":"`+upstreamToken+`"}}`))
+	t.Run("with its CA", func(t *testing.T) {
+		pool := x509.NewCertPool()
+		pool.AddCert(up.Certificate())
+		ts, _, _ := startProxy(t, up.URL, func(o *mockserver.Options) { o.UpstreamRootCAs = pool })
+		if got := create(t, ts, seedTransfer); got.token(t).String() != upstreamToken {
+			t.Errorf("got %s, want the upstream's token", got.body)
+		}
+	})
+	t.Run("without it", func(t *testing.T) {
+		before, _ := up.seen()
+		ts, _, _ := startProxy(t, up.URL)
+		got := create(t, ts, seedTransfer)
+		if e := got.envelope(t); got.status != 502 || !strings.Contains(e.Message, "certificate") {
+			t.Errorf("got %d %q, want 502 naming the certificate", got.status, e.Message)
+		}
+		if reqs, _ := up.seen(); len(reqs) != len(before) {
+			t.Errorf("the upstream got %d requests over an unverified connection", len(reqs)-len(before))
+		}
+	})
+}
+
+// An invalid request goes to the upstream, its violations journaled, unless
+// the mock is told to refuse it itself.
+func TestProxyInvalidRequests(t *testing.T) {
+	const bad = `{"mode":2}`
+	tests := []struct {
+		name          string
+		refuse        bool
+		header        []string
+		wantForwarded bool
+		wantStatus    int
+		wantRefusal   string
+	}{
+		{"a body that breaks the schema is forwarded", false, nil, true, 422, mockserver.OutcomeInvalidRequest},
+		{"a missing token is forwarded", false, []string{"Authorization", ""}, true, 422, mockserver.OutcomeUnauthorized},
+		{"a body that breaks the schema is refused when asked", true, nil, false, 400, ""},
+		{"a missing token is refused when asked", true, []string{"Authorization", ""}, false, 401, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			up := startUpstream(t, false, answers(422, `{"error":"no"}`))
+			ts, _, _ := startProxy(t, up.URL, func(o *mockserver.Options) { o.RefuseInvalid = tt.refuse })
+			got := create(t, ts, bad, tt.header...)
+			reqs, bodies := up.seen()
+			if got.status != tt.wantStatus || (len(reqs) == 1) != tt.wantForwarded {
+				t.Fatalf("got %d with %d requests upstream; want %d, forwarded %v", got.status, len(reqs), tt.wantStatus, tt.wantForwarded)
+			}
+			e := onlyEntry(t, ts)
+			if tt.wantForwarded {
+				if bodies[0] != bad || e.WouldRefuse != tt.wantRefusal || e.Outcome != mockserver.OutcomeProxied {
+					t.Errorf("upstream body %q; entry would_refuse %q outcome %q; want %q proxied", bodies[0], e.WouldRefuse, e.Outcome, tt.wantRefusal)
+				}
+				if len(e.Violations) != 2 {
+					t.Errorf("entry violations %+v, want /display_name and /mode", e.Violations)
+				}
+			} else if e.Upstream != nil || e.WouldRefuse != "" {
+				t.Errorf("a refused request has upstream %+v, would_refuse %q", e.Upstream, e.WouldRefuse)
+			}
+		})
+	}
+}
+
+// Queued faults and Prefer answer locally, without the upstream.
+func TestProxyFaultsAndPreferAnswerLocally(t *testing.T) {
+	up := startUpstream(t, false, answers(200, `{"code":"ok","data":{"token":"`+upstreamToken+`"}}`))
+	ts, _, record := startProxy(t, up.URL)
+	if err := ts.QueueFault(mockserver.Fault{Status: 429, Match: mockserver.Match{UserExternalID: "1234"}}); err != nil {
+		t.Fatal(err)
+	}
+	steps := []struct {
+		body, prefer string
+		status       int
+		upstream     int // requests the upstream has seen after the step
+	}{
+		{seedConnect, "", 200, 1},                 // the fault does not match: forwarded
+		{seedConnectKnownUser, "", 429, 1},        // the fault matches: local
+		{seedConnect, "code=401", 401, 1},         // Prefer: local
+		{seedConnect, "code=200", 200, 1},         // Prefer asks for a token: the mock's
+		{seedConnect, "respond-async", 200, 2},    // not a preference of the mock's: forwarded
+		{seedConnect, "example=nonsense", 400, 2}, // an invalid preference: the mock's 400
+		{seedConnectKnownUser, "", 200, 3},        // the fault is used up
+	}
+	for i, st := range steps {
+		var got answer
+		if st.prefer != "" {
+			got = create(t, ts, st.body, "Prefer", st.prefer)
+		} else {
+			got = create(t, ts, st.body)
+		}
+		if reqs, _ := up.seen(); got.status != st.status || len(reqs) != st.upstream {
+			t.Errorf("step %d (%s): got %d with %d upstream requests, want %d with %d", i, st.prefer, got.status, len(reqs), st.status, st.upstream)
+		}
+		if st.prefer == "" && got.status == 200 && got.token(t).String() != upstreamToken {
+			t.Errorf("step %d: token %s, want the upstream's", i, got.body)
+		}
+	}
+	if n := len(recorded(t, record)); n != 3 {
+		t.Errorf("record has %d lines, want the 3 exchanges with the upstream", n)
+	}
+}
+
+// The partner's bearer token goes to the upstream and nowhere else, even
+// when the upstream echoes it.
+func TestProxyKeepsTheTokenToTheUpstream(t *testing.T) {
+	echo := `{"code":"unauthorized","message":"Token ` + partnerToken + ` is unknown."}`
+	up := startUpstream(t, false, answers(401, echo, "Www-Authenticate", "Basic realm="+partnerToken))
+	ts, log, record := startProxy(t, up.URL)
+	got := create(t, ts, seedConnect)
+	if string(got.body) != echo {
+		t.Errorf("caller got %q, want the upstream's answer unchanged", got.body)
+	}
+	admin := request(t, http.MethodGet, ts.URL+"/__mock/requests", "").body
+	drift := request(t, http.MethodGet, ts.URL+"/__mock/drift", "").body
+	for what, text := range map[string]string{"log": log.String(), "record": record.String(), "journal": string(admin), "drift report": string(drift)} {
+		if strings.Contains(text, partnerToken) {
+			t.Errorf("the %s holds the bearer token:\n%s", what, text)
+		}
+		if what != "log" && !strings.Contains(text, "[redacted]") {
+			t.Errorf("the %s shows no redaction:\n%s", what, text)
+		}
+	}
+}
+
+// A caller that hangs up cancels its upstream request and is journaled as
+// dropped.
+func TestProxyCallerGoneCancelsTheUpstreamRequest(t *testing.T) {
+	cancelled := make(chan struct{})
+	up := startUpstream(t, false, func(w http.ResponseWriter, r *http.Request) {
+		<-r.Context().Done()
+		close(cancelled)
+	})
+	ts, _, _ := startProxy(t, up.URL)
+	req, _ := http.NewRequest(http.MethodPost, ts.URL+createPath, strings.NewReader(seedConnect))
+	req.Header.Set("Authorization", "Bearer "+partnerToken)
+	req.Header.Set("Content-Type", "application/json")
+	client := &http.Client{Timeout: 200 * time.Millisecond}
+	if _, err := client.Do(req); err == nil {
+		t.Fatal("the request got an answer; want a client timeout")
+	}
+	select {
+	case <-cancelled:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the upstream request was not cancelled")
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for len(ts.Requests(mockserver.Filter{})) == 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if e := onlyEntry(t, ts); e.Outcome != mockserver.OutcomeDropped || e.Status != 0 {
+		t.Errorf("entry: %s %d, want dropped", e.Outcome, e.Status)
+	}
+}
+
+func TestProxyOptionsAreChecked(t *testing.T) {
+	var buf bytes.Buffer
+	tests := []struct {
+		name string
+		opts mockserver.Options
+		want string // in the error; "" for none
+	}{
+		{"https", mockserver.Options{Upstream: "https://api-staging.withbenji.com"}, ""},
+		{"http on loopback", mockserver.Options{Upstream: "http://127.0.0.1:8080"}, ""},
+		{"http on localhost with a prefix", mockserver.Options{Upstream: "http://localhost:8080/benji/"}, ""},
+		{"http elsewhere", mockserver.Options{Upstream: "http://staging.internal:8080"}, "plain http"},
+		{"http elsewhere, allowed", mockserver.Options{Upstream: "http://staging.internal:8080", UpstreamAllowHTTP: true}, ""},
+		{"another scheme", mockserver.Options{Upstream: "ftp://api.example"}, "scheme"},
+		{"no host", mockserver.Options{Upstream: "https://"}, "host"},
+		{"credentials in the URL", mockserver.Options{Upstream: "https://user:pw@api.example"}, "credentials"},
+		{"a query", mockserver.Options{Upstream: "https://api.example/?a=b"}, "query"},
+		{"tokens", mockserver.Options{Upstream: "https://api.example", Tokens: []string{"t"}}, "Tokens"},
+		{"a timeout too long", mockserver.Options{Upstream: "https://api.example", UpstreamTimeout: 2 * time.Minute}, "UpstreamTimeout"},
+		{"a timeout and latency past the budget", mockserver.Options{Upstream: "https://api.example", UpstreamTimeout: time.Minute, Latency: 30 * time.Second}, "add up"},
+		{"a record without an upstream", mockserver.Options{Record: &buf}, "Record"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := mockserver.New(tt.opts)
+			switch {
+			case tt.want == "" && err != nil:
+				t.Errorf("New: %v, want no error", err)
+			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want) || !errors.Is(err, mockserver.ErrInvalidOptions)):
+				t.Errorf("New: %v, want ErrInvalidOptions mentioning %q", err, tt.want)
+			}
+		})
+	}
+}

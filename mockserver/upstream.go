@@ -1,0 +1,250 @@
+package mockserver
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// In proxy mode (Options.Upstream), the last step of deciding an answer
+// forwards the request to the real API and takes its answer as it is. The
+// exchange is recorded on the request's record: the journal, the log, the
+// drift report and the record file are made from it.
+
+// MaxUpstreamBodyBytes bounds the body of an upstream's answer; a longer one
+// gets the caller a 502 upstream_failed.
+const MaxUpstreamBodyBytes = 1 << 20
+
+// upstreamBudget is what Latency, LatencyJitter and UpstreamTimeout may add
+// up to: a request may take ReadTimeout to arrive and must be answered
+// within WriteTimeout.
+const upstreamBudget = WriteTimeout - ReadTimeout - 5*time.Second
+
+// Outcomes in proxy mode.
+const (
+	// OutcomeProxied is an answer that came from the upstream, whatever its
+	// status; Entry.Upstream says more.
+	OutcomeProxied = "proxied"
+	// OutcomeUpstreamFailed: the upstream could not be reached, reset the
+	// connection, or answered with something that is not HTTP (502).
+	OutcomeUpstreamFailed = "upstream_failed"
+	// OutcomeUpstreamTimeout: the upstream did not answer within
+	// Options.UpstreamTimeout (504).
+	OutcomeUpstreamTimeout = "upstream_timeout"
+)
+
+// upstream is the real API the mock forwards to.
+type upstream struct {
+	base    *url.URL // scheme and host, and a path prefix without a trailing slash
+	client  *http.Client
+	timeout time.Duration
+}
+
+// parseUpstream reads Options.Upstream: an http or https URL with a host and
+// at most a path prefix. Plain http needs a loopback host or allowHTTP.
+func parseUpstream(raw string, allowHTTP bool) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("Upstream must be a URL such as https://api-staging.withbenji.com: %w", err)
+	}
+	switch {
+	case u.Scheme != "https" && u.Scheme != "http":
+		return nil, fmt.Errorf("Upstream must be an https (or http) URL such as https://api-staging.withbenji.com, got scheme %q", u.Scheme)
+	case u.Host == "" || u.Hostname() == "":
+		return nil, errors.New("Upstream must name a host, as in https://api-staging.withbenji.com")
+	case u.User != nil:
+		return nil, errors.New("Upstream must not carry credentials: the caller's Authorization header is forwarded")
+	case u.RawQuery != "" || u.Fragment != "" || u.ForceQuery:
+		return nil, errors.New("Upstream must not have a query or a fragment")
+	case u.Scheme == "http" && !allowHTTP && !loopbackHost(u.Hostname()):
+		return nil, fmt.Errorf("Upstream %q is plain http on a host that is not a loopback address: the bearer token would cross the network in clear text; use https, or allow it (UpstreamAllowHTTP, --upstream-allow-http)", u.Host)
+	}
+	u.Path = strings.TrimSuffix(u.Path, "/")
+	u.RawPath = ""
+	return u, nil
+}
+
+// loopbackHost reports whether host is "localhost" or a loopback address.
+func loopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// newUpstream prepares the client that talks to o.Upstream, which
+// withDefaults has checked.
+func newUpstream(o Options) (*upstream, error) {
+	base, err := parseUpstream(o.Upstream, o.UpstreamAllowHTTP)
+	if err != nil {
+		return nil, err
+	}
+	transport := &http.Transport{
+		Proxy:                  http.ProxyFromEnvironment,
+		DialContext:            (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		TLSClientConfig:        &tls.Config{RootCAs: o.UpstreamRootCAs, MinVersion: tls.VersionTLS12},
+		TLSHandshakeTimeout:    10 * time.Second,
+		ForceAttemptHTTP2:      true,
+		MaxIdleConns:           256,
+		MaxIdleConnsPerHost:    256,
+		IdleConnTimeout:        90 * time.Second,
+		MaxResponseHeaderBytes: MaxHeaderBytes,
+	}
+	return &upstream{
+		base: base,
+		client: &http.Client{
+			Transport: transport,
+			// A redirect is the upstream's answer, passed on as it is.
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		},
+		timeout: o.UpstreamTimeout,
+	}, nil
+}
+
+// forward sends the request recorded in x to the upstream and returns its
+// answer as it is: status, headers (less those of one connection) and body.
+// A failed exchange is the mock's 502 or 504 envelope; a caller that went
+// away gets nothing.
+func (s *Server) forward(r *http.Request, x *exchange) answer {
+	up := s.upstream
+	x.upstream = &upstreamExchange{}
+	ctx, cancel := context.WithTimeout(r.Context(), up.timeout)
+	defer cancel()
+	target := *up.base
+	target.Path += r.URL.Path
+	target.RawQuery = r.URL.RawQuery
+	req, err := http.NewRequestWithContext(ctx, r.Method, target.String(), bytes.NewReader(x.body))
+	if err != nil {
+		return s.upstreamFailure(r, x, err)
+	}
+	for name, values := range r.Header {
+		if !hopByHop(name, r.Header) && !notForwarded[name] {
+			req.Header[name] = values
+		}
+	}
+	req.Header[RequestIDHeader] = []string{x.requestID}
+	start := time.Now()
+	resp, err := up.client.Do(req)
+	if err != nil {
+		x.upstream.duration = time.Since(start)
+		return s.upstreamFailure(r, x, err)
+	}
+	defer resp.Body.Close()
+	body, err := readBody(resp.Body, resp.ContentLength, MaxUpstreamBodyBytes)
+	x.upstream.duration = time.Since(start)
+	switch {
+	case err != nil:
+		return s.upstreamFailure(r, x, fmt.Errorf("reading the answer's body: %w", err))
+	case len(body) > MaxUpstreamBodyBytes:
+		return s.upstreamFailure(r, x, fmt.Errorf("the answer's body is over %d bytes", MaxUpstreamBodyBytes))
+	}
+	header := make(http.Header, len(resp.Header))
+	for name, values := range resp.Header {
+		if !hopByHop(name, resp.Header) && name != "Content-Length" {
+			header[name] = values
+		}
+	}
+	x.upstream.status = resp.StatusCode
+	return answer{status: resp.StatusCode, header: header, body: body, outcome: OutcomeProxied, upstream: true}
+}
+
+// upstreamFailure is the answer to a request the upstream did not answer:
+// 504 upstream_timeout past Options.UpstreamTimeout, 502 upstream_failed
+// otherwise, or nothing when the caller has gone away.
+func (s *Server) upstreamFailure(r *http.Request, x *exchange, err error) answer {
+	if r.Context().Err() != nil {
+		x.upstream.failure = "the caller went away"
+		return answer{drop: true, outcome: OutcomeDropped}
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err // the URL is the upstream's, said once below
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		x.upstream.failure = fmt.Sprintf("no answer within %s", s.upstream.timeout)
+		return s.errorAnswer(http.StatusGatewayTimeout, OutcomeUpstreamTimeout,
+			fmt.Sprintf("The upstream %s did not answer within %s.", s.upstream.base.Host, s.upstream.timeout)).asGateway()
+	}
+	x.upstream.failure = cutString(redact(err.Error(), r), maxPathBytes)
+	return s.errorAnswer(http.StatusBadGateway, OutcomeUpstreamFailed,
+		fmt.Sprintf("The upstream %s failed: %s.", s.upstream.base.Host, x.upstream.failure)).asGateway()
+}
+
+// notForwarded lists request headers that stay with the mock: Prefer is the
+// mock's own; the transport negotiates the encoding (and decodes the answer)
+// and sets the length; the request id is the journal's.
+var notForwarded = map[string]bool{
+	"Host":            true,
+	"Prefer":          true,
+	"Accept-Encoding": true,
+	"Content-Length":  true,
+	RequestIDHeader:   true,
+}
+
+// hopByHop reports whether a header belongs to one connection (RFC 9110
+// section 7.6.1) rather than to the message: those a proxy drops.
+func hopByHop(name string, h http.Header) bool {
+	switch name {
+	case "Connection", "Keep-Alive", "Proxy-Connection", "Proxy-Authenticate", "Proxy-Authorization",
+		"Te", "Trailer", "Transfer-Encoding", "Upgrade":
+		return true
+	}
+	for _, v := range h["Connection"] {
+		for _, listed := range strings.Split(v, ",") {
+			if http.CanonicalHeaderKey(strings.TrimSpace(listed)) == name {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// redact replaces the request's bearer token in text that the upstream
+// sent (an error page may echo it) before the text is kept anywhere.
+// Tokens under 8 bytes are left: replacing them would garble the text and
+// they are no secret worth the name.
+func redact(text string, r *http.Request) string {
+	token, bearer := bearerToken(headerValue(r.Header, "Authorization"))
+	if !bearer || len(token) < 8 || !strings.Contains(text, token) {
+		return text
+	}
+	return strings.ReplaceAll(text, token, "[redacted]")
+}
+
+// redactHeader is redact for the values of a header; h itself is returned
+// when none holds the token.
+func redactHeader(h http.Header, r *http.Request) http.Header {
+	var out http.Header
+	for name, values := range h {
+		for i, v := range values {
+			if redacted := redact(v, r); redacted != v {
+				if out == nil {
+					out = h.Clone()
+				}
+				out[name][i] = redacted
+			}
+		}
+	}
+	if out == nil {
+		return h
+	}
+	return out
+}
+
+// redactBytes is redact for a body; b itself is returned when it holds no
+// token.
+func redactBytes(b []byte, r *http.Request) []byte {
+	token, bearer := bearerToken(headerValue(r.Header, "Authorization"))
+	if !bearer || len(token) < 8 || !strings.Contains(string(b), token) {
+		return b
+	}
+	return []byte(strings.ReplaceAll(string(b), token, "[redacted]"))
+}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -34,6 +36,12 @@ type config struct {
 	shutdown          time.Duration
 	pprofAddr         string
 	version           bool
+	upstream          string
+	upstreamTimeout   time.Duration
+	upstreamCA        string
+	upstreamAllowHTTP bool
+	refuseInvalid     bool
+	record            string
 }
 
 // errHelp is what parseConfig returns for -h: the usage is printed, and the
@@ -74,6 +82,15 @@ func (cfg *config) flagSet(stderr io.Writer) *flag.FlagSet {
 		fmt.Sprintf("how long requests in flight may take after SIGTERM, at most %s; a second signal cuts them", mockserver.MaxShutdownTimeout))
 	fs.StringVar(&cfg.pprofAddr, "pprof-addr", "", "serve Go's pprof endpoints on this address (off when empty; for profiling)")
 	fs.BoolVar(&cfg.version, "version", false, "print the version and exit")
+	fs.StringVar(&cfg.upstream, "upstream", "",
+		"proxy mode: forward API requests to the real API at this `URL` (e.g. https://api-staging.withbenji.com) and check its answers")
+	fs.DurationVar(&cfg.upstreamTimeout, "upstream-timeout", mockserver.DefaultUpstreamTimeout,
+		fmt.Sprintf("proxy mode: longest exchange with the upstream, at most %s; past it the caller gets 504", mockserver.MaxUpstreamTimeout))
+	fs.StringVar(&cfg.upstreamCA, "upstream-ca", "", "proxy mode: PEM `file` of certificate authorities trusted for the upstream, beside the system's")
+	fs.BoolVar(&cfg.upstreamAllowHTTP, "upstream-allow-http", false,
+		"proxy mode: allow a plain http upstream that is not on loopback (the bearer token then crosses the network in clear text)")
+	fs.BoolVar(&cfg.refuseInvalid, "refuse-invalid", false, "proxy mode: answer requests that break the contract with the mock's own 400/401/415 instead of forwarding them")
+	fs.StringVar(&cfg.record, "record", "", "proxy mode: append each exchange with the upstream, without credentials, as a JSON line to this `file`")
 	return fs
 }
 
@@ -146,8 +163,49 @@ func (cfg *config) logger(w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
-// options returns the mockserver.Options the configuration asks for.
-func (cfg *config) options(logger *slog.Logger) mockserver.Options {
+// options returns the mockserver.Options the configuration asks for;
+// mockserver.New checks the proxy mode's (cfg.check does not repeat them).
+// The record file is opened, or created, for appending; the caller closes
+// it.
+func (cfg *config) options(logger *slog.Logger) (mockserver.Options, io.Closer, error) {
+	opts := cfg.baseOptions(logger)
+	if cfg.upstream == "" {
+		if cfg.upstreamCA != "" || cfg.record != "" || cfg.refuseInvalid || cfg.upstreamAllowHTTP {
+			return opts, nil, errors.New("--upstream-ca, --upstream-allow-http, --refuse-invalid and --record need --upstream")
+		}
+		return opts, io.NopCloser(nil), nil
+	}
+	opts.Upstream = cfg.upstream
+	opts.UpstreamTimeout = cfg.upstreamTimeout
+	opts.UpstreamAllowHTTP = cfg.upstreamAllowHTTP
+	opts.RefuseInvalid = cfg.refuseInvalid
+	if cfg.upstreamCA != "" {
+		pem, err := os.ReadFile(cfg.upstreamCA)
+		if err != nil {
+			return opts, nil, fmt.Errorf("--upstream-ca: %w", err)
+		}
+		pool, err := x509.SystemCertPool()
+		if err != nil {
+			pool = x509.NewCertPool()
+		}
+		if !pool.AppendCertsFromPEM(pem) {
+			return opts, nil, fmt.Errorf("--upstream-ca: %s holds no PEM certificate", cfg.upstreamCA)
+		}
+		opts.UpstreamRootCAs = pool
+	}
+	if cfg.record == "" {
+		return opts, io.NopCloser(nil), nil
+	}
+	f, err := os.OpenFile(cfg.record, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return opts, nil, fmt.Errorf("--record: %w", err)
+	}
+	opts.Record = f
+	return opts, f, nil
+}
+
+// baseOptions returns the Options of the flags every mode has.
+func (cfg *config) baseOptions(logger *slog.Logger) mockserver.Options {
 	return mockserver.Options{
 		Tokens:                    cfg.tokens,
 		MaxBodyBytes:              cfg.maxBodyBytes,
@@ -173,6 +231,8 @@ func (cfg *config) listeningAttrs(addr, contract string) []any {
 		"admin", cfg.admin,
 		"admin_token", cfg.adminToken.set(),
 		"tokens", len(cfg.tokens),
+		"upstream", cfg.upstream,
+		"record", cfg.record,
 	}
 }
 

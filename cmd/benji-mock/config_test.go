@@ -29,7 +29,7 @@ func TestConfigDefaultsServeANewcomer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts := cfg.options(nil)
+	opts := cfg.baseOptions(nil)
 	if cfg.addr != "127.0.0.1:4010" || len(opts.Tokens) != 0 || opts.DisableAdmin || opts.AdminToken != "" ||
 		opts.DisableResponseValidation || opts.MaxBodyBytes != 1<<20 {
 		t.Errorf("defaults: addr %q, options %+v", cfg.addr, opts)
@@ -61,7 +61,7 @@ func TestConfigFlagsWinOverEnvironment(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := cfg.options(nil).Tokens; !reflect.DeepEqual(got, []string{"x"}) {
+	if got := cfg.baseOptions(nil).Tokens; !reflect.DeepEqual(got, []string{"x"}) {
 		t.Errorf("--tokens x over BENJI_MOCK_TOKENS=%q: tokens %q, want [x]", vars["BENJI_MOCK_TOKENS"], got)
 	}
 }
@@ -77,31 +77,43 @@ func TestConfigEnvironmentTwins(t *testing.T) {
 		{"BENJI_MOCK_ADDR", "addr", "0.0.0.0:9999",
 			func(c *config) any { return c.addr }, "0.0.0.0:9999"},
 		{"BENJI_MOCK_TOKENS", "tokens", "a, b,,c",
-			func(c *config) any { return c.options(nil).Tokens }, []string{"a", "b", "c"}},
+			func(c *config) any { return c.baseOptions(nil).Tokens }, []string{"a", "b", "c"}},
 		{"BENJI_MOCK_MAX_BODY_BYTES", "max-body-bytes", "2048",
-			func(c *config) any { return c.options(nil).MaxBodyBytes }, int64(2048)},
+			func(c *config) any { return c.baseOptions(nil).MaxBodyBytes }, int64(2048)},
 		{"BENJI_MOCK_LATENCY", "latency", "50ms",
-			func(c *config) any { return c.options(nil).Latency }, 50 * time.Millisecond},
+			func(c *config) any { return c.baseOptions(nil).Latency }, 50 * time.Millisecond},
 		{"BENJI_MOCK_LATENCY_JITTER", "latency-jitter", "20ms",
-			func(c *config) any { return c.options(nil).LatencyJitter }, 20 * time.Millisecond},
+			func(c *config) any { return c.baseOptions(nil).LatencyJitter }, 20 * time.Millisecond},
 		{"BENJI_MOCK_JOURNAL_SIZE", "journal-size", "42",
-			func(c *config) any { return c.options(nil).JournalSize }, 42},
+			func(c *config) any { return c.baseOptions(nil).JournalSize }, 42},
 		{"BENJI_MOCK_ADMIN", "admin", "false",
-			func(c *config) any { return c.options(nil).DisableAdmin }, true},
+			func(c *config) any { return c.baseOptions(nil).DisableAdmin }, true},
 		{"BENJI_MOCK_ADMIN_TOKEN", "admin-token", "s3cret",
-			func(c *config) any { return c.options(nil).AdminToken }, "s3cret"},
+			func(c *config) any { return c.baseOptions(nil).AdminToken }, "s3cret"},
 		{"BENJI_MOCK_VALIDATE_RESPONSES", "validate-responses", "false",
-			func(c *config) any { return c.options(nil).DisableResponseValidation }, true},
+			func(c *config) any { return c.baseOptions(nil).DisableResponseValidation }, true},
 		{"BENJI_MOCK_LOG_FORMAT", "log-format", "json",
 			func(c *config) any { return json.Valid(logLine(c)) }, true},
 		{"BENJI_MOCK_LOG_LEVEL", "log-level", "debug",
 			func(c *config) any { return c.logger(io.Discard).Enabled(context.Background(), slog.LevelDebug) }, true},
 		{"BENJI_MOCK_SHUTDOWN_TIMEOUT", "shutdown-timeout", "1m",
-			func(c *config) any { return c.options(nil).ShutdownTimeout }, time.Minute},
+			func(c *config) any { return c.baseOptions(nil).ShutdownTimeout }, time.Minute},
 		{"BENJI_MOCK_PPROF_ADDR", "pprof-addr", "127.0.0.1:6060",
 			func(c *config) any { return c.pprofAddr }, "127.0.0.1:6060"},
 		{"BENJI_MOCK_VERSION", "version", "true",
 			func(c *config) any { return c.version }, true},
+		{"BENJI_MOCK_UPSTREAM", "upstream", "https://api-staging.withbenji.com",
+			func(c *config) any { o, _, _ := c.options(nil); return o.Upstream }, "https://api-staging.withbenji.com"},
+		{"BENJI_MOCK_UPSTREAM_TIMEOUT", "upstream-timeout", "5s",
+			func(c *config) any { return c.upstreamTimeout }, 5 * time.Second},
+		{"BENJI_MOCK_UPSTREAM_CA", "upstream-ca", "/etc/ca.pem",
+			func(c *config) any { return c.upstreamCA }, "/etc/ca.pem"},
+		{"BENJI_MOCK_UPSTREAM_ALLOW_HTTP", "upstream-allow-http", "true",
+			func(c *config) any { return c.upstreamAllowHTTP }, true},
+		{"BENJI_MOCK_REFUSE_INVALID", "refuse-invalid", "true",
+			func(c *config) any { return c.refuseInvalid }, true},
+		{"BENJI_MOCK_RECORD", "record", "/tmp/exchanges.jsonl",
+			func(c *config) any { return c.record }, "/tmp/exchanges.jsonl"},
 	}
 	rows := map[string]bool{}
 	for _, tt := range tests {
@@ -211,7 +223,7 @@ func TestConfigAcceptsTheLimits(t *testing.T) {
 			t.Errorf("%q refused: %v", args, err)
 			continue
 		}
-		if _, err := mockserver.New(cfg.options(nil)); err != nil {
+		if _, err := mockserver.New(cfg.baseOptions(nil)); err != nil {
 			t.Errorf("%q accepted here but mockserver.New refuses it: %v", args, err)
 		}
 	}
@@ -237,6 +249,16 @@ func TestRunRefusesBadConfigurationBeforeStarting(t *testing.T) {
 			`benji-mock: invalid value "2e11" for flag -max-body-bytes: not a whole number`},
 		{"unknown flag", []string{"--admin-token=" + token, "--admin-tokn=" + token}, nil,
 			"benji-mock: flag provided but not defined: -admin-tokn"},
+		{"plain http upstream elsewhere", []string{"--admin-token", token, "--upstream", "http://staging.internal:8080"}, nil,
+			"plain http on a host that is not a loopback address"},
+		{"upstream with tokens", []string{"--admin-token", token, "--upstream", "https://api-staging.withbenji.com", "--tokens", "a"}, nil,
+			"Tokens must be empty with an Upstream"},
+		{"record without upstream", []string{"--admin-token", token, "--record", "x.jsonl"}, nil,
+			"need --upstream"},
+		{"missing CA file", []string{"--admin-token", token, "--upstream", "https://api-staging.withbenji.com", "--upstream-ca", "/nonexistent/ca.pem"}, nil,
+			"--upstream-ca: open /nonexistent/ca.pem"},
+		{"upstream timeout over its bound", []string{"--admin-token", token, "--upstream", "https://api-staging.withbenji.com", "--upstream-timeout", "5m"}, nil,
+			"UpstreamTimeout must be positive and at most 1m0s"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

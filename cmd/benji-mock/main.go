@@ -97,9 +97,18 @@ func run(args []string, stdout, stderr io.Writer) int {
 	logs := newLogWriter(stderr)
 	defer logs.Close()
 	logger := cfg.logger(logs)
-	server, err := mockserver.New(cfg.options(logger))
+	opts, record, err := cfg.options(logger)
 	if err != nil {
 		logger.Error("start", "error", err)
+		return 2
+	}
+	defer record.Close()
+	server, err := mockserver.New(opts)
+	if err != nil {
+		logger.Error("start", "error", err)
+		if errors.Is(err, mockserver.ErrInvalidOptions) {
+			return 2
+		}
 		return 1
 	}
 	if cfg.pprofAddr != "" {

@@ -9,7 +9,7 @@ ROUNDS ?= 7
 ROUNDTIME ?= 5s
 
 .DEFAULT_GOAL := help
-.PHONY: help generate check-generate validate-spec vet test race fuzz fuzz-short soak bench bench-go build run ci e2e-compose
+.PHONY: help generate check-generate validate-spec vet test race fuzz fuzz-short soak bench bench-go bench-proxy build run ci e2e-compose
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -60,6 +60,10 @@ bench-go: ## testing.B benchmarks of the hot path, the quick check and the clien
 bench: bench-go ## bench-go, then the side-by-side load of the mock and the bare reference (wrk)
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq wrk; } || { echo "install wrk first"; exit 1; }
 	$(GO) run ./bench/sidebyside -rounds $(ROUNDS) -duration $(ROUNDTIME)
+
+bench-proxy: ## Proxy mode's overhead: requests through benji-mock --upstream against requests straight to the same upstream (wrk)
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq wrk; } || { echo "install wrk first"; exit 1; }
+	$(GO) run ./bench/sidebyside -proxy -rounds $(ROUNDS) -duration $(ROUNDTIME)
 
 build: ## Build bin/benji-mock
 	$(GO) build -o bin/benji-mock ./cmd/benji-mock

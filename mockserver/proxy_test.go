@@ -455,8 +455,8 @@ func TestProxyCallerGoneCancelsTheUpstreamRequest(t *testing.T) {
 	for len(ts.Requests(mockserver.Filter{})) == 0 && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}
-	if e := onlyEntry(t, ts); e.Outcome != mockserver.OutcomeDropped || e.Status != 0 {
-		t.Errorf("entry: %s %d, want dropped", e.Outcome, e.Status)
+	if e := onlyEntry(t, ts); e.Outcome != mockserver.OutcomeDropped || e.Status != 0 || e.Upstream == nil || e.Upstream.Error != "the caller went away" {
+		t.Errorf("entry: %s %d upstream %+v, want dropped, the caller gone", e.Outcome, e.Status, e.Upstream)
 	}
 }
 

@@ -6,6 +6,10 @@
 // latency percentiles, errors and the mock/reference ratio. It also reports
 // the mock's time to a healthy /healthz and its resident memory after the
 // load.
+//
+// With -proxy (`make bench-proxy`) the mock runs in proxy mode in front of
+// the reference server, and the comparison is of requests through the proxy
+// against requests straight to the same upstream: the proxy's overhead.
 package main
 
 import (
@@ -67,14 +71,22 @@ func main() {
 	mockArgs := flag.String("mock-args", "", "extra benji-mock flags, for finding where the time goes (e.g. \"--log-level warn\")")
 	profile := flag.String("profile", "", "after the rounds, load each server once more while taking a CPU profile into this folder, and print CPU time per request by function")
 	gogc := flag.String("gogc", "", "run both servers with this GOGC; by default each keeps its own (benji-mock 400, the reference Go's 100)")
+	proxy := flag.Bool("proxy", false, "run the mock as a proxy in front of the reference (--upstream) and compare requests through it with requests straight to the reference")
 	flag.Parse()
-	if err := run(*rounds, *duration, *connections, *threads, strings.Fields(*mockArgs), *profile, *gogc); err != nil {
+	args := strings.Fields(*mockArgs)
+	if *proxy {
+		args = append(args, "--upstream", "http://"+referenceAddr)
+	}
+	if err := run(*rounds, *duration, *connections, *threads, args, *profile, *gogc, *proxy); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(rounds int, duration time.Duration, connections, threads int, mockArgs []string, profileDir, gogc string) error {
+// referenceAddr is where the reference server listens.
+const referenceAddr = "127.0.0.1:4021"
+
+func run(rounds int, duration time.Duration, connections, threads int, mockArgs []string, profileDir, gogc string, proxy bool) error {
 	if rounds < 1 {
 		return errors.New("-rounds must be at least 1")
 	}
@@ -98,7 +110,10 @@ func run(rounds int, duration time.Duration, connections, threads int, mockArgs 
 	}
 
 	mock := &server{name: "benji-mock", addr: "127.0.0.1:4020", pprofAddr: "127.0.0.1:4022"}
-	ref := &server{name: "reference", addr: "127.0.0.1:4021", pprofAddr: "127.0.0.1:4023"}
+	ref := &server{name: "reference", addr: referenceAddr, pprofAddr: "127.0.0.1:4023"}
+	if proxy {
+		mock.name, ref.name = "proxy", "upstream"
+	}
 	logFile, err := os.Create(filepath.Join(dir, "mock.log"))
 	if err != nil {
 		return err
@@ -150,8 +165,8 @@ func run(rounds int, duration time.Duration, connections, threads int, mockArgs 
 			r.CPU = cpuTime(s.cmd.Process.Pid) - before
 			s.runs = append(s.runs, r)
 		}
-		fmt.Printf("round %d: mock %8.0f req/s %6s CPU/req   reference %8.0f req/s %6s CPU/req   ratio %.2f\n",
-			i+1, mock.runs[i].rps(), mock.runs[i].cpuPerRequest(), ref.runs[i].rps(), ref.runs[i].cpuPerRequest(), mock.runs[i].rps()/ref.runs[i].rps())
+		fmt.Printf("round %d: %s %8.0f req/s %6s CPU/req   %s %8.0f req/s %6s CPU/req   ratio %.2f\n",
+			i+1, mock.name, mock.runs[i].rps(), mock.runs[i].cpuPerRequest(), ref.name, ref.runs[i].rps(), ref.runs[i].cpuPerRequest(), mock.runs[i].rps()/ref.runs[i].rps())
 	}
 
 	fmt.Printf("\n%-11s %10s %9s %9s %9s %9s %8s %8s\n", "server", "req/s", "p50", "p99", "p99.9", "CPU/req", "errors", "non-2xx")
@@ -161,11 +176,15 @@ func run(rounds int, duration time.Duration, connections, threads int, mockArgs 
 			sum(s.runs, func(r result) int64 { return r.Errors }), sum(s.runs, func(r result) int64 { return r.Non2xx }))
 	}
 	ratio := median(mock.runs).rps() / median(ref.runs).rps()
-	verdict := "met"
-	if ratio < 0.8 {
-		verdict = "NOT met"
+	if proxy {
+		fmt.Printf("\nratio through the proxy/straight to the upstream (median req/s): %.2f\n", ratio)
+	} else {
+		verdict := "met"
+		if ratio < 0.8 {
+			verdict = "NOT met"
+		}
+		fmt.Printf("\nratio mock/reference (median req/s): %.2f  (target 0.80: %s)\n", ratio, verdict)
 	}
-	fmt.Printf("\nratio mock/reference (median req/s): %.2f  (target 0.80: %s)\n", ratio, verdict)
 	fmt.Printf("ratio reference/mock CPU per request (median): %.2f\n", float64(medianCPU(ref.runs))/float64(medianCPU(mock.runs)))
 	perRound := make([]float64, len(mock.runs))
 	for i := range mock.runs {

@@ -23,6 +23,12 @@
 // Options.AdminToken. Everything that grows with what clients send has a
 // bound (Options, MaxQueuedFaults, MaxFaultDelay, MaxHeaderBytes, ...).
 //
+// With Options.Upstream the server is a validating proxy in front of the
+// real API: requests are checked, journaled and forwarded with the caller's
+// own credentials, the upstream's answers come back unchanged, and every way
+// they depart from the contract is journaled and summed up by Server.Drift.
+// Faults and Prefer still answer locally.
+//
 // Where it may differ from the real service: the contract models the error
 // answers (Benji's reference documents none), so statuses, codes and messages
 // are this project's; the real API may check what the contract cannot know

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 
 	"github.com/benjiconnect/benji/mockserver"
@@ -47,4 +48,38 @@ func ExampleStartTestServer() {
 	// 400 invalid_request [{/mode must be 1 (Connect), 3 (Transfer) or 4 (Redeem), got 2}]
 	// 200 ok []
 	// 429 rate_limited []
+}
+
+// In proxy mode the mock forwards to the real API and reports where its
+// answers depart from the contract. Here a local stand-in for the API issues
+// tokens that are not UUIDs.
+func ExampleServer_Drift() {
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"code":"ok","data":{"token":"tok_live_42"}}`)
+	}))
+	defer api.Close()
+	ts, err := mockserver.StartTestServer(mockserver.Options{Upstream: api.URL}) // https://api-staging.withbenji.com, say
+	if err != nil {
+		panic(err)
+	}
+	defer ts.Close()
+
+	req, _ := http.NewRequest("POST", ts.URL+"/verify/token/create", strings.NewReader(`{"mode":1,"display_name":"Reward Cookies"}`))
+	req.Header.Set("Authorization", "Bearer staging-partner-token") // forwarded to the API, kept nowhere
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		panic(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	fmt.Println(resp.StatusCode, string(body)) // the API's answer, unchanged
+
+	for _, d := range ts.Drift().Drift {
+		fmt.Println(d.Status, d.Count, d.Departure)
+	}
+	// Output:
+	// 200 {"code":"ok","data":{"token":"tok_live_42"}}
+	// 200 1 /data/token: must be a uuid, got "tok_live_42"
 }

@@ -493,3 +493,34 @@ func TestProxyOptionsAreChecked(t *testing.T) {
 		})
 	}
 }
+
+// A proxied entry at its largest, a 400's request side and an upstream's
+// answer full of departures and escapes, stays within MaxEntryBytes.
+func TestProxiedEntriesStayBounded(t *testing.T) {
+	const unit = `\u0001<&` // each decoded character takes 6 bytes once encoded
+	ctl := strings.Repeat(unit, 1000)
+	var errs []string
+	for i := range 60 {
+		errs = append(errs, `{"field":`+strings.Repeat("9", 30)+`,"message":{"`+strings.Repeat("k", i)+`":"`+strings.Repeat(unit, 25)+`"}}`)
+	}
+	upstreamBody := `{"code":"` + ctl + `","errors":[` + strings.Join(errs, ",") + `]}`
+	up := startUpstream(t, false, answers(400, upstreamBody))
+	ts, _, _ := startProxy(t, up.URL)
+	var actions []string
+	for range 150 {
+		actions = append(actions, `{"mode":"`+strings.Repeat(unit, 40)+`","amount":"x"}`)
+	}
+	body := `{"mode":9,"display_name":"` + ctl + `","custom_attributes":{"actions":[` + strings.Join(actions, ",") + `]}}`
+	if got := create(t, ts, body); got.status != 400 || string(got.body) != upstreamBody {
+		t.Fatalf("got %d, want the upstream's 400 as sent", got.status)
+	}
+	e := onlyEntry(t, ts)
+	if len(e.Violations) != 50 || e.Upstream == nil || len(e.Upstream.Drift) != 10 || e.Upstream.DriftOmitted == 0 {
+		t.Fatalf("entry: %d violations, upstream %+v; want 50 and 10 departures listed, the rest counted", len(e.Violations), e.Upstream)
+	}
+	if n := entrySize(t, e); n > mockserver.MaxEntryBytes {
+		t.Errorf("entry is %d bytes, over MaxEntryBytes %d", n, mockserver.MaxEntryBytes)
+	} else {
+		t.Logf("entry is %d bytes of %d", n, mockserver.MaxEntryBytes)
+	}
+}

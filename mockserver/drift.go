@@ -61,6 +61,9 @@ func (d Departure) String() string { return contract.Departure(d).String() }
 type UpstreamAnswer struct {
 	// Status is the upstream's status; 0 when the exchange failed.
 	Status int `json:"status"`
+	// RequestID is the upstream's X-Request-Id, when it is not the one
+	// forwarded (the entry's): the caller got this one.
+	RequestID string `json:"request_id,omitempty"`
 	// Duration is how long the exchange with the upstream took.
 	Duration time.Duration `json:"duration_ns"`
 	// Error says why the exchange failed: the upstream unreachable, too
@@ -81,7 +84,14 @@ type upstreamExchange struct {
 	status   int
 	duration time.Duration
 	failure  string // why the exchange failed; "" when it did not
-	header   http.Header
+	// requestHeader is what was forwarded, credentials included: the
+	// record leaves those out.
+	requestHeader http.Header
+	// requestID is the upstream's X-Request-Id, when it differs from the
+	// one forwarded.
+	requestID string
+	// header is the answer's, credentials redacted.
+	header http.Header
 	// body is the upstream's body with the bearer token redacted: what is
 	// kept (the caller gets the body as it came).
 	body       []byte
@@ -91,7 +101,7 @@ type upstreamExchange struct {
 
 // answer makes the journal's view of the exchange, within its bounds.
 func (u *upstreamExchange) answer() *UpstreamAnswer {
-	a := &UpstreamAnswer{Status: u.status, Duration: u.duration, Error: u.failure, DriftOmitted: u.omitted}
+	a := &UpstreamAnswer{Status: u.status, RequestID: u.requestID, Duration: u.duration, Error: u.failure, DriftOmitted: u.omitted}
 	if len(u.body) > 0 {
 		a.Body = cutString(string(u.body[:min(len(u.body), maxEntryUpstreamBody)]), maxEntryUpstreamBody)
 	}
@@ -114,16 +124,24 @@ func cutDeparture(d contract.Departure) Departure {
 // checkUpstreamAnswer is step 5 for an answer that came from the upstream:
 // it is passed on as it is, and every way it departs from the contract is
 // recorded on the request's record, logged at warn level and added to the
-// drift report. What is kept has the request's bearer token redacted.
+// drift report. The request's credentials are taken out of the answer
+// before it is checked, so that nothing kept holds them.
 func (s *Server) checkUpstreamAnswer(r *http.Request, x *exchange, a answer) {
 	u := x.upstream
-	u.header = redactHeader(a.header, r)
-	u.body = redactBytes(a.body, r)
-	u.departures, u.omitted = s.cat.contract.CheckAnswer(a.status, a.header, a.body)
-	for i := range u.departures {
-		u.departures[i].Got = redact(u.departures[i].Got, r)
+	creds := credentialsOf(r)
+	u.header, u.body = creds.header(a.header), creds.body(a.body)
+	if len(u.body) > bigBody {
+		// As for a request: checking a large body decodes it, which takes
+		// many times its size.
+		select {
+		case s.bigChecks <- struct{}{}:
+			defer func() { <-s.bigChecks }()
+		case <-r.Context().Done():
+			return // the caller is gone and will not get the answer
+		}
 	}
-	s.drift.add(a.status, u.departures, u.omitted, x.requestID, x.start)
+	u.departures, u.omitted = s.cat.contract.CheckAnswer(a.status, u.header, u.body)
+	s.drift.add(a.status, u.departures, u.omitted, x.requestID, time.Now())
 	if len(u.departures) == 0 {
 		if a.status == http.StatusOK {
 			// The token the upstream issued, for RequestForToken.

@@ -161,6 +161,10 @@ func (s *Server) finish(w http.ResponseWriter, r *http.Request, x *exchange) {
 		s.journal.add(s.entry(x))
 	}
 	if x.upstream != nil && s.recorder != nil {
+		// The answer goes out first: a slow disk must not hold it up.
+		if x.written {
+			http.NewResponseController(w).Flush() //nolint:errcheck // a client gone is recorded already
+		}
 		s.recordExchange(r, x)
 	}
 	if p == http.ErrAbortHandler {
@@ -214,6 +218,9 @@ func (s *Server) logRequest(x *exchange) {
 	}
 	if u := x.upstream; u != nil {
 		r.AddAttrs(slog.Int("upstream_status", u.status), slog.Duration("upstream_duration", u.duration))
+		if u.requestID != "" {
+			r.AddAttrs(slog.String("upstream_request_id", u.requestID))
+		}
 		if u.failure != "" {
 			r.AddAttrs(slog.String("upstream_error", u.failure))
 		}

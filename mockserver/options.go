@@ -149,11 +149,11 @@ func (o Options) withDefaults() (Options, error) {
 	check(o.ShutdownTimeout > 0 && o.ShutdownTimeout <= MaxShutdownTimeout,
 		"ShutdownTimeout must be positive and at most %s, got %s", MaxShutdownTimeout, o.ShutdownTimeout)
 	if o.Upstream == "" {
-		check(o.Record == nil, "Record needs an Upstream: only exchanges with the upstream are recorded")
+		check(o.Record == nil && o.UpstreamTimeout == 0 && o.UpstreamRootCAs == nil && !o.UpstreamAllowHTTP && !o.RefuseInvalid,
+			"Record, UpstreamTimeout, UpstreamRootCAs, UpstreamAllowHTTP and RefuseInvalid need an Upstream")
 	} else {
-		if _, err := parseUpstream(o.Upstream, o.UpstreamAllowHTTP); err != nil {
-			problems = append(problems, err)
-		}
+		_, problem := parseUpstream(o.Upstream, o.UpstreamAllowHTTP)
+		check(problem == "", "Upstream %s", problem)
 		check(len(o.Tokens) == 0, "Tokens must be empty with an Upstream: the upstream decides which bearer tokens it accepts")
 		check(o.UpstreamTimeout > 0 && o.UpstreamTimeout <= MaxUpstreamTimeout,
 			"UpstreamTimeout must be positive and at most %s, got %s", MaxUpstreamTimeout, o.UpstreamTimeout)

@@ -81,20 +81,26 @@ func startProxy(t *testing.T, upstream string, configure ...func(*mockserver.Opt
 	}}, configure...)...), log, record
 }
 
-// recorded reads the record's lines.
-func recorded(t *testing.T, record *syncBuffer) []mockserver.RecordedExchange {
+// recorded reads the record once it has want lines: each is written just
+// after its answer has gone out.
+func recorded(t *testing.T, record *syncBuffer, want int) []mockserver.RecordedExchange {
 	t.Helper()
 	var out []mockserver.RecordedExchange
-	sc := bufio.NewScanner(strings.NewReader(record.String()))
-	sc.Buffer(nil, 4<<20)
-	for sc.Scan() {
-		var e mockserver.RecordedExchange
-		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
-			t.Fatalf("record line %q: %v", sc.Text(), err)
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		out = out[:0]
+		sc := bufio.NewScanner(strings.NewReader(record.String()))
+		sc.Buffer(nil, 4<<20)
+		for sc.Scan() {
+			var e mockserver.RecordedExchange
+			if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+				t.Fatalf("record line %q: %v", sc.Text(), err)
+			}
+			out = append(out, e)
 		}
-		out = append(out, e)
+		if len(out) >= want || time.Now().After(deadline) {
+			return out
+		}
 	}
-	return out
 }
 
 func onlyEntry(t *testing.T, ts *mockserver.TestServer) mockserver.Entry {
@@ -197,7 +203,7 @@ func TestProxyPassesAnswersThroughAndReportsDrift(t *testing.T) {
 				}
 			}
 
-			lines := recorded(t, record)
+			lines := recorded(t, record, 2)
 			if len(lines) != 2 || lines[0].Response == nil || lines[0].Response.Status != tt.status {
 				t.Fatalf("record: %+v, want 2 lines with the upstream's answer", lines)
 			}
@@ -271,7 +277,7 @@ func TestProxyUpstreamFailures(t *testing.T) {
 			if r := ts.Drift(); r.Answers != 0 || len(r.Drift) != 0 {
 				t.Errorf("drift report %+v after a failed exchange, want nothing", r)
 			}
-			if lines := recorded(t, record); len(lines) != 1 || lines[0].Response != nil || lines[0].Error == "" {
+			if lines := recorded(t, record, 1); len(lines) != 1 || lines[0].Response != nil || lines[0].Error == "" {
 				t.Errorf("record %+v, want one line with the error and no response", lines)
 			}
 		})
@@ -403,30 +409,75 @@ func TestProxyFaultsAndPreferAnswerLocally(t *testing.T) {
 			t.Errorf("step %d: token %s, want the upstream's", i, got.body)
 		}
 	}
-	if n := len(recorded(t, record)); n != 3 {
+	if n := len(recorded(t, record, 3)); n != 3 {
 		t.Errorf("record has %d lines, want the 3 exchanges with the upstream", n)
 	}
 }
 
-// The partner's bearer token goes to the upstream and nowhere else, even
-// when the upstream echoes it.
-func TestProxyKeepsTheTokenToTheUpstream(t *testing.T) {
-	echo := `{"code":"unauthorized","message":"Token ` + partnerToken + ` is unknown."}`
-	up := startUpstream(t, false, answers(401, echo, "Www-Authenticate", "Basic realm="+partnerToken))
-	ts, log, record := startProxy(t, up.URL)
-	got := create(t, ts, seedConnect)
-	if string(got.body) != echo {
-		t.Errorf("caller got %q, want the upstream's answer unchanged", got.body)
+// The partner's credentials go to the upstream and nowhere else, however
+// the upstream echoes them: whole or as a long token that a check would cut,
+// JSON-escaped, in a header, under another scheme, in a second header.
+func TestProxyKeepsCredentialsToTheUpstream(t *testing.T) {
+	const jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJwYXJ0bmVyLTQyIiwic2NvcGUiOiJ0b2tlbnMifQ/c2lnbmF0dXJlLXNpZ25hdHVyZQ"
+	escaped := strings.ReplaceAll(jwt, "/", `\/`)
+	tests := []struct {
+		name   string
+		auth   []string // Authorization headers sent
+		status int
+		body   string
+		header []string
+		secret string // what must not be kept, nor any 20 bytes of it
+	}{
+		{"an exact echo in a message and a header", []string{"Bearer " + partnerToken}, 401,
+			`{"code":"unauthorized","message":"Token ` + partnerToken + ` is unknown."}`,
+			[]string{"Www-Authenticate", "Basic realm=" + partnerToken, "Set-Cookie", "s=" + partnerToken}, partnerToken},
+		{"a long token echoed as the issued token, which a check cuts", []string{"Bearer " + jwt}, 200,
+			`{"code":"ok","data":{"token":"` + jwt + `"}}`, nil, jwt},
+		{"a JSON-escaped echo", []string{"Bearer " + jwt}, 400,
+			`{"code":"invalid_request","message":"bad token ` + escaped + `","errors":[{"field":"` + escaped + `","message":1}]}`, nil, jwt},
+		{"Basic credentials", []string{"Basic dXNlcjpwYXNzd29yZC0xMjM0NQ=="}, 401,
+			`{"code":"unauthorized","message":"dXNlcjpwYXNzd29yZC0xMjM0NQ== refused"}`, []string{"Www-Authenticate", "Bearer"}, "dXNlcjpwYXNzd29yZC0xMjM0NQ=="},
+		{"the second of two Authorization headers", []string{"Bearer first-token-abcdef", "Bearer " + jwt}, 418,
+			`{"echo":"` + jwt + `"}`, nil, jwt},
 	}
-	admin := request(t, http.MethodGet, ts.URL+"/__mock/requests", "").body
-	drift := request(t, http.MethodGet, ts.URL+"/__mock/drift", "").body
-	for what, text := range map[string]string{"log": log.String(), "record": record.String(), "journal": string(admin), "drift report": string(drift)} {
-		if strings.Contains(text, partnerToken) {
-			t.Errorf("the %s holds the bearer token:\n%s", what, text)
-		}
-		if what != "log" && !strings.Contains(text, "[redacted]") {
-			t.Errorf("the %s shows no redaction:\n%s", what, text)
-		}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			up := startUpstream(t, false, answers(tt.status, tt.body, tt.header...))
+			ts, log, record := startProxy(t, up.URL)
+			req, _ := http.NewRequest(http.MethodPost, ts.URL+createPath, strings.NewReader(seedConnect))
+			req.Header["Authorization"] = tt.auth
+			req.Header.Set("Content-Type", "application/json")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if string(body) != tt.body {
+				t.Errorf("caller got %q, want the upstream's answer unchanged", body)
+			}
+			if reqs, _ := up.seen(); len(reqs) != 1 || !slices.Equal(reqs[0].Header["Authorization"], tt.auth) {
+				t.Fatalf("the upstream did not get the credentials as sent")
+			}
+			recorded(t, record, 1)
+			admin := request(t, http.MethodGet, ts.URL+"/__mock/requests", "").body
+			drift := request(t, http.MethodGet, ts.URL+"/__mock/drift", "").body
+			pieces := []string{tt.secret}
+			for i := 0; i+20 <= len(tt.secret); i += 10 {
+				pieces = append(pieces, tt.secret[i:i+20])
+			}
+			for what, text := range map[string]string{"log": log.String(), "record": record.String(), "journal": string(admin), "drift report": string(drift)} {
+				for _, p := range pieces {
+					if strings.Contains(text, p) || strings.Contains(text, strings.ReplaceAll(p, "/", `\/`)) {
+						t.Errorf("the %s holds %q of the credentials:\n%s", what, p, text)
+						break
+					}
+				}
+			}
+			if !strings.Contains(record.String(), "[redacted]") {
+				t.Errorf("the record shows no redaction:\n%s", record)
+			}
+		})
 	}
 }
 
@@ -479,7 +530,10 @@ func TestProxyOptionsAreChecked(t *testing.T) {
 		{"tokens", mockserver.Options{Upstream: "https://api.example", Tokens: []string{"t"}}, "Tokens"},
 		{"a timeout too long", mockserver.Options{Upstream: "https://api.example", UpstreamTimeout: 2 * time.Minute}, "UpstreamTimeout"},
 		{"a timeout and latency past the budget", mockserver.Options{Upstream: "https://api.example", UpstreamTimeout: time.Minute, Latency: 30 * time.Second}, "add up"},
-		{"a record without an upstream", mockserver.Options{Record: &buf}, "Record"},
+		{"a record without an upstream", mockserver.Options{Record: &buf}, "need an Upstream"},
+		{"an upstream timeout without an upstream", mockserver.Options{UpstreamTimeout: 5 * time.Minute}, "need an Upstream"},
+		{"refuse-invalid without an upstream", mockserver.Options{RefuseInvalid: true}, "need an Upstream"},
+		{"a URL that does not parse, with a password", mockserver.Options{Upstream: "https://user:hunter2@host/%zz"}, "invalid URL escape"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -489,6 +543,8 @@ func TestProxyOptionsAreChecked(t *testing.T) {
 				t.Errorf("New: %v, want no error", err)
 			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want) || !errors.Is(err, mockserver.ErrInvalidOptions)):
 				t.Errorf("New: %v, want ErrInvalidOptions mentioning %q", err, tt.want)
+			case err != nil && strings.Contains(err.Error(), "hunter2"):
+				t.Errorf("New: %v: the error repeats the URL's password", err)
 			}
 		})
 	}
@@ -522,5 +578,35 @@ func TestProxiedEntriesStayBounded(t *testing.T) {
 		t.Errorf("entry is %d bytes, over MaxEntryBytes %d", n, mockserver.MaxEntryBytes)
 	} else {
 		t.Logf("entry is %d bytes of %d", n, mockserver.MaxEntryBytes)
+	}
+}
+
+// The headers a client needs come back as the upstream sent them: its own
+// request id (journaled beside the mock's), and no Content-Type when it sent
+// none, rather than one net/http would guess.
+func TestProxyPassesTheUpstreamsHeaders(t *testing.T) {
+	up := startUpstream(t, false, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Request-Id", "upstream-id-7")
+		w.Header()["Content-Type"] = nil
+		w.WriteHeader(500)
+		io.WriteString(w, `{"code":"internal_error","message":"m"}`)
+	})
+	ts, log, _ := startProxy(t, up.URL)
+	got := create(t, ts, seedConnect, "X-Request-Id", "caller-id-1")
+	if got.header.Get("X-Request-Id") != "upstream-id-7" || got.header["Content-Type"] != nil {
+		t.Errorf("caller got X-Request-Id %q and Content-Type %q; want the upstream's id and no Content-Type", got.header.Get("X-Request-Id"), got.header["Content-Type"])
+	}
+	if reqs, _ := up.seen(); reqs[0].Header.Get("X-Request-Id") != "caller-id-1" {
+		t.Errorf("upstream got X-Request-Id %q, want the caller's", reqs[0].Header.Get("X-Request-Id"))
+	}
+	e := onlyEntry(t, ts)
+	if e.RequestID != "caller-id-1" || e.Upstream.RequestID != "upstream-id-7" {
+		t.Errorf("entry ids %q and upstream %q; want the caller's and the upstream's", e.RequestID, e.Upstream.RequestID)
+	}
+	if got := departures(e.Upstream.Drift); !slices.Equal(got, []string{"header Content-Type: must be application/json, got none"}) {
+		t.Errorf("drift %q, want the missing Content-Type", got)
+	}
+	if !strings.Contains(log.String(), "upstream_request_id=upstream-id-7") {
+		t.Errorf("the log line lacks the upstream's request id:\n%s", log)
 	}
 }

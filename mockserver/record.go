@@ -35,8 +35,9 @@ type RecordedExchange struct {
 	Drift []Departure `json:"drift,omitempty"`
 }
 
-// RecordedRequest is a forwarded request. Header has no Authorization,
-// Proxy-Authorization or Cookie.
+// RecordedRequest is a request as forwarded. Header has no Authorization or
+// Cookie, and the request's credentials are redacted wherever else they
+// appear.
 type RecordedRequest struct {
 	Method string      `json:"method"`
 	Path   string      `json:"path"`
@@ -87,16 +88,16 @@ func (rec *recorder) write(line []byte) {
 // recordExchange writes the record's line for a request forwarded to the
 // upstream.
 func (s *Server) recordExchange(r *http.Request, x *exchange) {
-	u := x.upstream
+	u, creds := x.upstream, credentialsOf(r)
 	line := RecordedExchange{
 		Time:       x.start,
 		RequestID:  x.requestID,
-		Request:    RecordedRequest{Method: x.method, Path: r.URL.RequestURI(), Header: withoutCredentials(r.Header, "Authorization", "Proxy-Authorization", "Cookie")},
+		Request:    RecordedRequest{Method: x.method, Path: r.URL.RequestURI(), Header: creds.header(withoutCredentials(u.requestHeader, "Authorization", "Cookie"))},
 		Error:      u.failure,
 		Duration:   u.duration,
 		Violations: x.violations,
 	}
-	line.Request.Body, line.Request.BodyText = recordedBody(x.body)
+	line.Request.Body, line.Request.BodyText = recordedBody(creds.body(x.body))
 	if u.failure == "" {
 		line.Response = &RecordedResponse{Status: u.status, Header: withoutCredentials(u.header, "Set-Cookie")}
 		line.Response.Body, line.Response.BodyText = recordedBody(u.body)
@@ -121,7 +122,7 @@ func recordedBody(b []byte) (json.RawMessage, string) {
 
 // withoutCredentials copies h less the named headers.
 func withoutCredentials(h http.Header, names ...string) http.Header {
-	out := h.Clone()
+	out := h.Clone() // a header map of its own: the redaction may change it
 	for _, name := range names {
 		delete(out, name)
 	}

@@ -113,7 +113,7 @@ func New(opts Options) (*Server, error) {
 	}
 	if opts.Upstream != "" {
 		if s.upstream, err = newUpstream(opts); err != nil {
-			return nil, fmt.Errorf("mockserver: %w: %w", ErrInvalidOptions, err)
+			return nil, fmt.Errorf("mockserver: %w", err)
 		}
 		if opts.Record != nil {
 			s.recorder = &recorder{w: opts.Record, log: s.log}

@@ -49,26 +49,30 @@ type upstream struct {
 
 // parseUpstream reads Options.Upstream: an http or https URL with a host and
 // at most a path prefix. Plain http needs a loopback host or allowHTTP.
-func parseUpstream(raw string, allowHTTP bool) (*url.URL, error) {
+// What is wrong is said without repeating the URL, which may hold a
+// password.
+func parseUpstream(raw string, allowHTTP bool) (u *url.URL, problem string) {
 	u, err := url.Parse(raw)
-	if err != nil {
-		return nil, fmt.Errorf("Upstream must be a URL such as https://api-staging.withbenji.com: %w", err)
-	}
+	var ue *url.Error
 	switch {
-	case u.Scheme != "https" && u.Scheme != "http":
-		return nil, fmt.Errorf("Upstream must be an https (or http) URL such as https://api-staging.withbenji.com, got scheme %q", u.Scheme)
-	case u.Host == "" || u.Hostname() == "":
-		return nil, errors.New("Upstream must name a host, as in https://api-staging.withbenji.com")
+	case errors.As(err, &ue):
+		return nil, "must be a URL such as https://api-staging.withbenji.com: " + ue.Err.Error()
+	case err != nil:
+		return nil, "must be a URL such as https://api-staging.withbenji.com"
 	case u.User != nil:
-		return nil, errors.New("Upstream must not carry credentials: the caller's Authorization header is forwarded")
+		return nil, "must not carry credentials: the caller's Authorization header is forwarded"
+	case u.Scheme != "https" && u.Scheme != "http":
+		return nil, fmt.Sprintf("must be an https (or http) URL such as https://api-staging.withbenji.com, got scheme %q", cutString(u.Scheme, 16))
+	case u.Host == "" || u.Hostname() == "":
+		return nil, "must name a host, as in https://api-staging.withbenji.com"
 	case u.RawQuery != "" || u.Fragment != "" || u.ForceQuery:
-		return nil, errors.New("Upstream must not have a query or a fragment")
+		return nil, "must not have a query or a fragment"
 	case u.Scheme == "http" && !allowHTTP && !loopbackHost(u.Hostname()):
-		return nil, fmt.Errorf("Upstream %q is plain http on a host that is not a loopback address: the bearer token would cross the network in clear text; use https, or allow it (UpstreamAllowHTTP, --upstream-allow-http)", u.Host)
+		return nil, fmt.Sprintf("%q is plain http on a host that is not a loopback address: the bearer token would cross the network in clear text; use https, or allow it (UpstreamAllowHTTP, --upstream-allow-http)", cutString(u.Host, 64))
 	}
 	u.Path = strings.TrimSuffix(u.Path, "/")
 	u.RawPath = ""
-	return u, nil
+	return u, ""
 }
 
 // loopbackHost reports whether host is "localhost" or a loopback address.
@@ -83,19 +87,22 @@ func loopbackHost(host string) bool {
 // newUpstream prepares the client that talks to o.Upstream, which
 // withDefaults has checked.
 func newUpstream(o Options) (*upstream, error) {
-	base, err := parseUpstream(o.Upstream, o.UpstreamAllowHTTP)
-	if err != nil {
-		return nil, err
+	base, problem := parseUpstream(o.Upstream, o.UpstreamAllowHTTP)
+	if problem != "" {
+		return nil, fmt.Errorf("%w: Upstream %s", ErrInvalidOptions, problem)
 	}
 	transport := &http.Transport{
-		Proxy:                  http.ProxyFromEnvironment,
-		DialContext:            (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		TLSClientConfig:        &tls.Config{RootCAs: o.UpstreamRootCAs, MinVersion: tls.VersionTLS12},
-		TLSHandshakeTimeout:    10 * time.Second,
-		ForceAttemptHTTP2:      true,
-		MaxIdleConns:           256,
-		MaxIdleConnsPerHost:    256,
-		IdleConnTimeout:        90 * time.Second,
+		Proxy:               http.ProxyFromEnvironment,
+		DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		TLSClientConfig:     &tls.Config{RootCAs: o.UpstreamRootCAs, MinVersion: tls.VersionTLS12},
+		TLSHandshakeTimeout: 10 * time.Second,
+		ForceAttemptHTTP2:   true,
+		MaxIdleConns:        256,
+		MaxIdleConnsPerHost: 256,
+		// Shorter than the idle timeout of the load balancers in front of
+		// most APIs (60 s): a POST sent on a connection the other end has
+		// just closed cannot be retried by the transport.
+		IdleConnTimeout:        30 * time.Second,
 		MaxResponseHeaderBytes: MaxHeaderBytes,
 	}
 	return &upstream{
@@ -131,6 +138,7 @@ func (s *Server) forward(r *http.Request, x *exchange) answer {
 		}
 	}
 	req.Header[RequestIDHeader] = []string{x.requestID}
+	x.upstream.requestHeader = req.Header
 	start := time.Now()
 	resp, err := up.client.Do(req)
 	if err != nil {
@@ -146,13 +154,19 @@ func (s *Server) forward(r *http.Request, x *exchange) answer {
 	case len(body) > MaxUpstreamBodyBytes:
 		return s.upstreamFailure(r, x, fmt.Errorf("the answer's body is over %d bytes", MaxUpstreamBodyBytes))
 	}
-	header := make(http.Header, len(resp.Header))
+	header := make(http.Header, len(resp.Header)+1)
 	for name, values := range resp.Header {
 		if !hopByHop(name, resp.Header) && name != "Content-Length" {
 			header[name] = values
 		}
 	}
+	if _, ok := header["Content-Type"]; !ok {
+		header["Content-Type"] = nil // none, as sent: net/http would guess one
+	}
 	x.upstream.status = resp.StatusCode
+	if id := headerValue(resp.Header, RequestIDHeader); id != x.requestID {
+		x.upstream.requestID = cutString(credentialsOf(r).text(id), maxFieldBytes)
+	}
 	return answer{status: resp.StatusCode, header: header, body: body, outcome: OutcomeProxied, upstream: true}
 }
 
@@ -173,7 +187,7 @@ func (s *Server) upstreamFailure(r *http.Request, x *exchange, err error) answer
 		return s.errorAnswer(http.StatusGatewayTimeout, OutcomeUpstreamTimeout,
 			fmt.Sprintf("The upstream %s did not answer within %s.", s.upstream.base.Host, s.upstream.timeout)).asGateway()
 	}
-	x.upstream.failure = cutString(redact(err.Error(), r), maxPathBytes)
+	x.upstream.failure = cutString(credentialsOf(r).text(err.Error()), maxPathBytes)
 	return s.errorAnswer(http.StatusBadGateway, OutcomeUpstreamFailed,
 		fmt.Sprintf("The upstream %s failed: %s.", s.upstream.base.Host, x.upstream.failure)).asGateway()
 }
@@ -205,46 +219,4 @@ func hopByHop(name string, h http.Header) bool {
 		}
 	}
 	return false
-}
-
-// redact replaces the request's bearer token in text that the upstream
-// sent (an error page may echo it) before the text is kept anywhere.
-// Tokens under 8 bytes are left: replacing them would garble the text and
-// they are no secret worth the name.
-func redact(text string, r *http.Request) string {
-	token, bearer := bearerToken(headerValue(r.Header, "Authorization"))
-	if !bearer || len(token) < 8 || !strings.Contains(text, token) {
-		return text
-	}
-	return strings.ReplaceAll(text, token, "[redacted]")
-}
-
-// redactHeader is redact for the values of a header; h itself is returned
-// when none holds the token.
-func redactHeader(h http.Header, r *http.Request) http.Header {
-	var out http.Header
-	for name, values := range h {
-		for i, v := range values {
-			if redacted := redact(v, r); redacted != v {
-				if out == nil {
-					out = h.Clone()
-				}
-				out[name][i] = redacted
-			}
-		}
-	}
-	if out == nil {
-		return h
-	}
-	return out
-}
-
-// redactBytes is redact for a body; b itself is returned when it holds no
-// token.
-func redactBytes(b []byte, r *http.Request) []byte {
-	token, bearer := bearerToken(headerValue(r.Header, "Authorization"))
-	if !bearer || len(token) < 8 || !strings.Contains(string(b), token) {
-		return b
-	}
-	return []byte(strings.ReplaceAll(string(b), token, "[redacted]"))
 }

@@ -100,3 +100,33 @@ func TestDeparturesGroupByRule(t *testing.T) {
 		t.Errorf("keys differ: %q", keys)
 	}
 }
+
+// FuzzCheckAnswerAgreesWithKin: CheckAnswer finds a departure in exactly the
+// answers that kin-openapi's response validation refuses, whatever the
+// upstream sends; it never lists more than MaxViolations, and never panics.
+func FuzzCheckAnswerAgreesWithKin(f *testing.F) {
+	c := mustLoad(f)
+	f.Add(uint8(0), "application/json", "", []byte(`{"code":"ok","data":{"token":"5a3f2c1e-8b7d-4e6f-9a0b-1c2d3e4f5a6b"}}`))
+	f.Add(uint8(0), "application/json", "", []byte(`{"code":"ok","data":{"token":"tok"}}`))
+	f.Add(uint8(2), "application/json", "Bearer", []byte(`{"code":"unauthorized","message":"m"}`))
+	f.Add(uint8(2), "application/json", "Basic", []byte(`{"code":"unauthorized"}`))
+	f.Add(uint8(1), "application/json; charset=utf-8", "", []byte(`{"code":"invalid_request","message":"m","errors":[{"field":1}]}`))
+	f.Add(uint8(5), "text/html", "", []byte(`<html>`))
+	f.Add(uint8(7), "application/json", "", []byte(`{}`))
+	statuses := []int{200, 400, 401, 413, 415, 429, 500, 422, 503}
+	f.Fuzz(func(t *testing.T, pick uint8, contentType, challenge string, body []byte) {
+		status := statuses[int(pick)%len(statuses)]
+		header := http.Header{"Content-Type": {contentType}}
+		if challenge != "" {
+			header["Www-Authenticate"] = []string{challenge}
+		}
+		got, omitted := c.CheckAnswer(status, header, body)
+		if len(got) > c.MaxViolations || (omitted > 0 && len(got) != c.MaxViolations) {
+			t.Fatalf("%d departures listed, %d omitted", len(got), omitted)
+		}
+		kin := c.CheckResponse(status, header, body)
+		if (len(got) == 0) != (kin == nil) {
+			t.Fatalf("status %d, Content-Type %q, challenge %q, body %q: CheckAnswer says %v, kin-openapi says %v", status, contentType, challenge, body, got, kin)
+		}
+	})
+}

@@ -1,0 +1,86 @@
+package mockserver
+
+import (
+	"bytes"
+	"net/http"
+	"slices"
+	"strings"
+)
+
+// redacted replaces a credential in what the mock keeps.
+const redacted = "[redacted]"
+
+// minSecretBytes is the shortest credential redacted: a shorter one would
+// match ordinary text and garble it, and is no secret worth the name.
+const minSecretBytes = 8
+
+// credentials are what a request's Authorization headers carry, in every
+// form in which an upstream may echo them: each whole value, the part after
+// its scheme, and both as a JSON encoder that escapes "/" writes them. In
+// proxy mode they are taken out of everything the mock keeps of the
+// upstream's answer (the journal, the log, the drift report, the record)
+// before any of it is checked or cut, so that no piece of one survives.
+type credentials []string
+
+// credentialsOf collects the credentials of r, longest first.
+func credentialsOf(r *http.Request) credentials {
+	var c credentials
+	add := func(s string) {
+		s = strings.TrimSpace(s)
+		if len(s) < minSecretBytes {
+			return
+		}
+		for _, form := range []string{s, strings.ReplaceAll(s, "/", `\/`)} {
+			if !slices.Contains(c, form) {
+				c = append(c, form)
+			}
+		}
+	}
+	for _, v := range r.Header["Authorization"] {
+		add(v)
+		if _, secret, ok := strings.Cut(strings.TrimSpace(v), " "); ok {
+			add(secret)
+		}
+	}
+	// Longest first: a whole value goes before the token inside it.
+	slices.SortStableFunc(c, func(a, b string) int { return len(b) - len(a) })
+	return c
+}
+
+// text returns s with every credential replaced.
+func (c credentials) text(s string) string {
+	for _, secret := range c {
+		if strings.Contains(s, secret) {
+			s = strings.ReplaceAll(s, secret, redacted)
+		}
+	}
+	return s
+}
+
+// body returns b with every credential replaced; b itself when it holds
+// none.
+func (c credentials) body(b []byte) []byte {
+	for _, secret := range c {
+		if bytes.Contains(b, []byte(secret)) {
+			b = bytes.ReplaceAll(b, []byte(secret), []byte(redacted))
+		}
+	}
+	return b
+}
+
+// header returns h with every credential replaced in its values; h itself
+// when none holds one.
+func (c credentials) header(h http.Header) http.Header {
+	out, copied := h, false
+	for name, values := range h {
+		for i, v := range values {
+			if r := c.text(v); r != v {
+				if !copied {
+					out, copied = h.Clone(), true
+				}
+				out[name][i] = r
+			}
+		}
+	}
+	return out
+}

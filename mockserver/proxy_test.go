@@ -11,9 +11,11 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -241,8 +243,9 @@ func TestProxyUpstreamFailures(t *testing.T) {
 		conn.(*net.TCPConn).SetLinger(0)
 		conn.Close()
 	})
-	garbage := rawUpstream(t, "SSH-2.0-OpenSSH_9.6\r\n\r\n")
-	closed := rawUpstream(t, "")
+	garbage := rawUpstream(t, "SSH-2.0-OpenSSH_9.6\r\n\r\n", 0)
+	closed := rawUpstream(t, "", 0)
+	switching := rawUpstream(t, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: evil\r\nConnection: Upgrade\r\n\r\n{", 10*time.Second)
 	tooLarge := startUpstream(t, false, answers(200, `{"code":"ok","pad":"`+strings.Repeat("x", mockserver.MaxUpstreamBodyBytes)+`"}`))
 	tests := []struct {
 		name     string
@@ -257,6 +260,7 @@ func TestProxyUpstreamFailures(t *testing.T) {
 		{"a connection closed at once", closed, 502, mockserver.OutcomeUpstreamFailed, "EOF"},
 		{"nobody listening", "http://127.0.0.1:1", 502, mockserver.OutcomeUpstreamFailed, "connection refused"},
 		{"an answer over the bound", tooLarge.URL, 502, mockserver.OutcomeUpstreamFailed, "over 1048576 bytes"},
+		{"a switch of protocols that holds the connection", switching, 502, mockserver.OutcomeUpstreamFailed, "101 Switching Protocols"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -285,8 +289,8 @@ func TestProxyUpstreamFailures(t *testing.T) {
 }
 
 // rawUpstream listens on loopback and answers every connection with text,
-// then closes it; it returns the URL.
-func rawUpstream(t *testing.T, text string) string {
+// then holds it open for hold and closes it; it returns the URL.
+func rawUpstream(t *testing.T, text string, hold time.Duration) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -304,6 +308,7 @@ func rawUpstream(t *testing.T, text string) string {
 				conn.SetDeadline(time.Now().Add(5 * time.Second))
 				bufio.NewReader(conn).ReadString('\n') // the request line
 				io.WriteString(conn, text)
+				time.Sleep(hold)
 			}()
 		}
 	}()
@@ -439,6 +444,12 @@ func TestProxyKeepsCredentialsToTheUpstream(t *testing.T) {
 			`{"code":"unauthorized","message":"dXNlcjpwYXNzd29yZC0xMjM0NQ== refused"}`, []string{"Www-Authenticate", "Bearer"}, "dXNlcjpwYXNzd29yZC0xMjM0NQ=="},
 		{"the second of two Authorization headers", []string{"Bearer first-token-abcdef", "Bearer " + jwt}, 418,
 			`{"echo":"` + jwt + `"}`, nil, jwt},
+		{"a URL-encoded echo in a Location", []string{"Bearer " + jwt}, 302,
+			`{}`, []string{"Location", "https://login.example/?token=" + url.QueryEscape(jwt)}, jwt},
+		{"a token as a header name", []string{"Bearer Alnumsecrettok777"}, 200,
+			`{"code":"ok","data":{"token":"` + upstreamToken + `"}}`, []string{"X-Alnumsecrettok777", "1"}, "Alnumsecrettok777"},
+		{"a scheme and token split by a tab", []string{"Bearer\t" + jwt}, 401,
+			`{"code":"unauthorized","message":"` + jwt + `"}`, []string{"Www-Authenticate", "Bearer"}, jwt},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -447,7 +458,8 @@ func TestProxyKeepsCredentialsToTheUpstream(t *testing.T) {
 			req, _ := http.NewRequest(http.MethodPost, ts.URL+createPath, strings.NewReader(seedConnect))
 			req.Header["Authorization"] = tt.auth
 			req.Header.Set("Content-Type", "application/json")
-			resp, err := http.DefaultClient.Do(req)
+			noRedirects := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+			resp, err := noRedirects.Do(req)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -467,8 +479,10 @@ func TestProxyKeepsCredentialsToTheUpstream(t *testing.T) {
 				pieces = append(pieces, tt.secret[i:i+20])
 			}
 			for what, text := range map[string]string{"log": log.String(), "record": record.String(), "journal": string(admin), "drift report": string(drift)} {
+				text = strings.ToLower(text)
 				for _, p := range pieces {
-					if strings.Contains(text, p) || strings.Contains(text, strings.ReplaceAll(p, "/", `\/`)) {
+					p = strings.ToLower(p)
+					if strings.Contains(text, p) || strings.Contains(text, strings.ReplaceAll(p, "/", `\/`)) || strings.Contains(text, strings.ToLower(url.QueryEscape(p))) {
 						t.Errorf("the %s holds %q of the credentials:\n%s", what, p, text)
 						break
 					}
@@ -608,5 +622,39 @@ func TestProxyPassesTheUpstreamsHeaders(t *testing.T) {
 	}
 	if !strings.Contains(log.String(), "upstream_request_id=upstream-id-7") {
 		t.Errorf("the log line lacks the upstream's request id:\n%s", log)
+	}
+}
+
+// At most MaxUpstreamExchanges exchanges with the upstream are under way at
+// once; a request past them waits its turn within the upstream timeout.
+func TestProxyBoundsExchangesAtOnce(t *testing.T) {
+	release := make(chan struct{})
+	var now, most atomic.Int64
+	up := startUpstream(t, false, func(w http.ResponseWriter, r *http.Request) {
+		n := now.Add(1)
+		defer now.Add(-1)
+		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+		}
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	})
+	defer close(release)
+	ts, _, _ := startProxy(t, up.URL, func(o *mockserver.Options) { o.UpstreamTimeout = 500 * time.Millisecond })
+	var wg sync.WaitGroup
+	statuses := make(chan int, mockserver.MaxUpstreamExchanges+16)
+	for range mockserver.MaxUpstreamExchanges + 16 {
+		wg.Go(func() { statuses <- create(t, ts, seedConnect).status })
+	}
+	wg.Wait()
+	close(statuses)
+	for status := range statuses {
+		if status != http.StatusGatewayTimeout {
+			t.Errorf("status %d, want 504 from every request", status)
+		}
+	}
+	if most.Load() != mockserver.MaxUpstreamExchanges {
+		t.Errorf("the upstream had %d exchanges at most at once, want %d", most.Load(), mockserver.MaxUpstreamExchanges)
 	}
 }

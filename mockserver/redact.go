@@ -3,6 +3,7 @@ package mockserver
 import (
 	"bytes"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 )
@@ -30,7 +31,7 @@ func credentialsOf(r *http.Request) credentials {
 		if len(s) < minSecretBytes {
 			return
 		}
-		for _, form := range []string{s, strings.ReplaceAll(s, "/", `\/`)} {
+		for _, form := range []string{s, strings.ReplaceAll(s, "/", `\/`), url.QueryEscape(s), url.PathEscape(s)} {
 			if !slices.Contains(c, form) {
 				c = append(c, form)
 			}
@@ -38,8 +39,8 @@ func credentialsOf(r *http.Request) credentials {
 	}
 	for _, v := range r.Header["Authorization"] {
 		add(v)
-		if _, secret, ok := strings.Cut(strings.TrimSpace(v), " "); ok {
-			add(secret)
+		if i := strings.IndexAny(strings.TrimSpace(v), " \t"); i >= 0 {
+			add(strings.TrimSpace(v)[i:]) // the credentials after the scheme
 		}
 	}
 	// Longest first: a whole value goes before the token inside it.
@@ -68,19 +69,40 @@ func (c credentials) body(b []byte) []byte {
 	return b
 }
 
-// header returns h with every credential replaced in its values; h itself
-// when none holds one.
+// header returns h with every credential replaced in its names and values;
+// h itself when none holds one. Names are compared without case, as
+// net/http rewrites their case.
 func (c credentials) header(h http.Header) http.Header {
 	out, copied := h, false
+	copyOnce := func() {
+		if !copied {
+			out, copied = h.Clone(), true
+		}
+	}
 	for name, values := range h {
-		for i, v := range values {
+		if c.inName(name) {
+			copyOnce()
+			delete(out, name)
+			out[redacted] = append(out[redacted], values...)
+			name = redacted
+		}
+		for i, v := range out[name] {
 			if r := c.text(v); r != v {
-				if !copied {
-					out, copied = h.Clone(), true
-				}
+				copyOnce()
 				out[name][i] = r
 			}
 		}
 	}
 	return out
+}
+
+// inName reports whether a header name holds a credential, in any case.
+func (c credentials) inName(name string) bool {
+	lower := strings.ToLower(name)
+	for _, secret := range c {
+		if strings.Contains(lower, strings.ToLower(secret)) {
+			return true
+		}
+	}
+	return false
 }

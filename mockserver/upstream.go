@@ -22,6 +22,11 @@ import (
 // gets the caller a 502 upstream_failed.
 const MaxUpstreamBodyBytes = 1 << 20
 
+// MaxUpstreamExchanges bounds the exchanges with the upstream at once, and
+// with them the answers held in memory (at most 64 MiB of bodies). A request
+// past it waits for its turn within Options.UpstreamTimeout.
+const MaxUpstreamExchanges = 64
+
 // upstreamBudget is what Latency, LatencyJitter and UpstreamTimeout may add
 // up to: a request may take ReadTimeout to arrive and must be answered
 // within WriteTimeout.
@@ -45,6 +50,9 @@ type upstream struct {
 	base    *url.URL // scheme and host, and a path prefix without a trailing slash
 	client  *http.Client
 	timeout time.Duration
+	// turns holds a token for each exchange under way: at most
+	// MaxUpstreamExchanges.
+	turns chan struct{}
 }
 
 // parseUpstream reads Options.Upstream: an http or https URL with a host and
@@ -113,6 +121,7 @@ func newUpstream(o Options) (*upstream, error) {
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
 		timeout: o.UpstreamTimeout,
+		turns:   make(chan struct{}, MaxUpstreamExchanges),
 	}, nil
 }
 
@@ -140,12 +149,26 @@ func (s *Server) forward(r *http.Request, x *exchange) answer {
 	req.Header[RequestIDHeader] = []string{x.requestID}
 	x.upstream.requestHeader = req.Header
 	start := time.Now()
+	select {
+	case up.turns <- struct{}{}:
+		defer func() { <-up.turns }()
+	case <-ctx.Done():
+		x.upstream.duration = time.Since(start)
+		return s.upstreamFailure(r, x, fmt.Errorf("waiting for one of the %d exchanges with the upstream to end: %w", MaxUpstreamExchanges, ctx.Err()))
+	}
 	resp, err := up.client.Do(req)
 	if err != nil {
 		x.upstream.duration = time.Since(start)
 		return s.upstreamFailure(r, x, err)
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode < 200 {
+		// A 1xx the transport did not handle itself (101 Switching
+		// Protocols) hands over the connection, whose reads no context
+		// ends: it cannot be passed on.
+		x.upstream.duration = time.Since(start)
+		return s.upstreamFailure(r, x, fmt.Errorf("it answered %s, which a proxy of this API cannot pass on", cutString(resp.Status, 64)))
+	}
 	body, err := readBody(resp.Body, resp.ContentLength, MaxUpstreamBodyBytes)
 	x.upstream.duration = time.Since(start)
 	switch {

@@ -144,6 +144,8 @@ func (cfg *config) check() error {
 	// Written as a difference: the sum of two huge durations overflows.
 	case cfg.latency > mockserver.MaxLatency || cfg.latencyJitter > mockserver.MaxLatency-cfg.latency:
 		return fmt.Errorf("--latency plus --latency-jitter must be at most %s, got %s + %s", mockserver.MaxLatency, cfg.latency, cfg.latencyJitter)
+	case cfg.upstreamTimeout <= 0:
+		return fmt.Errorf("--upstream-timeout must be positive, got %s", cfg.upstreamTimeout)
 	case cfg.shutdown <= 0 || cfg.shutdown > mockserver.MaxShutdownTimeout:
 		return fmt.Errorf("--shutdown-timeout must be positive and at most %s, got %s", mockserver.MaxShutdownTimeout, cfg.shutdown)
 	case cfg.adminToken.reveal() != strings.TrimSpace(cfg.adminToken.reveal()) || strings.ContainsFunc(cfg.adminToken.reveal(), unicode.IsControl):

@@ -257,6 +257,8 @@ func TestRunRefusesBadConfigurationBeforeStarting(t *testing.T) {
 			"need --upstream"},
 		{"missing CA file", []string{"--admin-token", token, "--upstream", "https://api-staging.withbenji.com", "--upstream-ca", "/nonexistent/ca.pem"}, nil,
 			"--upstream-ca: open /nonexistent/ca.pem"},
+		{"upstream timeout of zero", []string{"--admin-token", token, "--upstream", "https://api-staging.withbenji.com", "--upstream-timeout", "0s"}, nil,
+			"--upstream-timeout must be positive, got 0s"},
 		{"upstream timeout over its bound", []string{"--admin-token", token, "--upstream", "https://api-staging.withbenji.com", "--upstream-timeout", "5m"}, nil,
 			"UpstreamTimeout must be positive and at most 1m0s"},
 	}

@@ -1,0 +1,189 @@
+package mockserver
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/benjiconnect/benji/gen"
+)
+
+// Bounds on how the inspector shows one journaled body (itself at most
+// 4 KiB): an indented view longer than maxBodyLines is shown raw instead,
+// and indentation stops growing past maxIndentDepth levels, so that a
+// nested body cannot make a page megabytes long.
+const (
+	maxBodyLines   = 200
+	maxIndentDepth = 16
+)
+
+// bodyView is a journaled body as the inspector shows it: indented JSON,
+// one line at a time with the violations that name each line beside it, or
+// the raw text when the body is not JSON (or was cut at 4 KiB).
+type bodyView struct {
+	// Lines is the indented body; nil when Raw is shown instead.
+	Lines []bodyLine
+	// Raw is the body as received, when it is not shown as Lines.
+	Raw string
+	// Unplaced holds the violations shown under a raw body.
+	Unplaced []gen.FieldError
+}
+
+// bodyLine is one line of an indented body and the violations whose JSON
+// pointer names it.
+type bodyLine struct {
+	Text       string
+	Violations []gen.FieldError
+}
+
+// viewBody lays body out as indented JSON, keeping its key order, and puts
+// each violation beside the line its pointer names; a pointer to a member
+// the body lacks ("/display_name: is required") goes beside the nearest
+// enclosing value that it has.
+func viewBody(body string, violations []gen.FieldError) bodyView {
+	lines, err := indentJSON(body)
+	if err != nil {
+		return bodyView{Raw: body, Unplaced: violations}
+	}
+	at := make(map[string]int, len(lines))
+	for i, l := range lines {
+		if _, seen := at[l.pointer]; l.opens && !seen {
+			at[l.pointer] = i
+		}
+	}
+	view := bodyView{Lines: make([]bodyLine, len(lines))}
+	for i, l := range lines {
+		view.Lines[i].Text = l.text
+	}
+	for _, v := range violations {
+		p := v.Field
+		for {
+			if i, ok := at[p]; ok {
+				view.Lines[i].Violations = append(view.Lines[i].Violations, v)
+				break
+			}
+			if p == "" {
+				view.Unplaced = append(view.Unplaced, v)
+				break
+			}
+			p = p[:max(0, strings.LastIndexByte(p, '/'))]
+		}
+	}
+	return view
+}
+
+// jsonLine is one line of indented JSON: its text, and the JSON pointer of
+// the value it begins (opens is false for a closing bracket's line).
+type jsonLine struct {
+	text    string
+	pointer string
+	opens   bool
+}
+
+var errTooManyLines = errors.New("the indented body is too long to show")
+
+// indentJSON lays out one JSON value, indented by two spaces a level. It
+// walks the decoder's tokens rather than decoding into maps, which would
+// lose the key order the client sent; numbers keep their text. It fails
+// when body is not exactly one JSON value, or takes over maxBodyLines lines.
+func indentJSON(body string) ([]jsonLine, error) {
+	dec := json.NewDecoder(strings.NewReader(body))
+	dec.UseNumber()
+	in := indenter{dec: dec}
+	if err := in.value("", "", 0); err != nil {
+		return nil, err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errors.New("more than one JSON value")
+	}
+	return in.lines, nil
+}
+
+type indenter struct {
+	dec   *json.Decoder
+	lines []jsonLine
+}
+
+func (in *indenter) add(l jsonLine) error {
+	if len(in.lines) == maxBodyLines {
+		return errTooManyLines
+	}
+	in.lines = append(in.lines, l)
+	return nil
+}
+
+// value lays out the next value of the decoder, at pointer, after prefix
+// (its key, in an object).
+func (in *indenter) value(pointer, prefix string, depth int) error {
+	tok, err := in.dec.Token()
+	if err != nil {
+		return err
+	}
+	indent := strings.Repeat("  ", min(depth, maxIndentDepth))
+	open, ok := tok.(json.Delim)
+	if !ok {
+		return in.add(jsonLine{text: indent + prefix + scalar(tok), pointer: pointer, opens: true})
+	}
+	closing := "]"
+	if open == '{' {
+		closing = "}"
+	}
+	if !in.dec.More() { // empty
+		if _, err := in.dec.Token(); err != nil {
+			return err
+		}
+		return in.add(jsonLine{text: indent + prefix + string(open) + closing, pointer: pointer, opens: true})
+	}
+	if err := in.add(jsonLine{text: indent + prefix + string(open), pointer: pointer, opens: true}); err != nil {
+		return err
+	}
+	for i := 0; in.dec.More(); i++ {
+		child, childPrefix := pointer+"/"+strconv.Itoa(i), ""
+		if open == '{' {
+			key, err := in.dec.Token()
+			if err != nil {
+				return err
+			}
+			k, _ := key.(string) // the decoder only gives strings as keys
+			child, childPrefix = pointer+"/"+escapePointer(k), scalar(k)+": "
+		}
+		if err := in.value(child, childPrefix, depth+1); err != nil {
+			return err
+		}
+		if in.dec.More() {
+			in.lines[len(in.lines)-1].text += ","
+		}
+	}
+	if _, err := in.dec.Token(); err != nil {
+		return err
+	}
+	return in.add(jsonLine{text: indent + closing, pointer: pointer})
+}
+
+// scalar writes a string, number, boolean or null as JSON.
+func scalar(tok json.Token) string {
+	switch v := tok.(type) {
+	case json.Number:
+		return v.String()
+	case nil:
+		return "null"
+	case bool:
+		return strconv.FormatBool(v)
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // html/template escapes the page
+	_ = enc.Encode(tok)      // a string, which always encodes
+	return strings.TrimSuffix(buf.String(), "\n")
+}
+
+// escapePointer escapes a key as a JSON pointer segment (RFC 6901).
+func escapePointer(key string) string {
+	if !strings.ContainsAny(key, "~/") {
+		return key
+	}
+	return strings.ReplaceAll(strings.ReplaceAll(key, "~", "~0"), "/", "~1")
+}

@@ -292,7 +292,8 @@ func (s *Server) inspectorPage(r *http.Request, _ *exchange) answer {
 func (s *Server) inspectorLive(r *http.Request, x *exchange) answer {
 	x.quiet = true
 	if !s.adminAllowed(r) {
-		return s.inspectorMessage(http.StatusUnauthorized, OutcomeUnauthorized, "Signed out: reload the page to give the admin token again.")
+		return s.inspectorMessage(http.StatusUnauthorized, OutcomeUnauthorized, "Signed out: reload the page to give the admin token again.").
+			withHeader("Www-Authenticate", `Bearer realm="benji-mock admin"`)
 	}
 	v, status := s.pageView(r.URL.Query())
 	a := s.renderInspector("live", status, v.Live)

@@ -40,16 +40,18 @@ race: ## Run every test under the race detector; without a C compiler (cgo), wit
 	  $(GO) test ./...; \
 	fi
 
-fuzz: ## Fuzz the mock with arbitrary requests, the quick check against kin-openapi, decoding against validation, $(FUZZTIME) each
+fuzz: ## Fuzz the mock with arbitrary requests, the quick check against kin-openapi, decoding against validation, the inspector's body layout, $(FUZZTIME) each
 	$(GO) test -run '^$$' -fuzz FuzzCreateToken -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./mockserver/
 	$(GO) test -run '^$$' -fuzz FuzzQuickCheckAgreesWithKin -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./internal/contract/
 	$(GO) test -run '^$$' -fuzz FuzzUUIDMatcher -fuzztime $(FUZZTIME) ./internal/contract/
 	$(GO) test -run '^$$' -fuzz FuzzDecodeAgreesWithValidation -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./internal/contract/
+	$(GO) test -run '^$$' -fuzz FuzzIndentJSON -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./mockserver/
 
 fuzz-short: ## A bounded fuzzing pass, as CI runs it
 	$(GO) test -run '^$$' -fuzz FuzzCreateToken -fuzztime 15s -fuzzminimizetime 1s ./mockserver/
 	$(GO) test -run '^$$' -fuzz FuzzQuickCheckAgreesWithKin -fuzztime 15s -fuzzminimizetime 1s ./internal/contract/
 	$(GO) test -run '^$$' -fuzz FuzzDecodeAgreesWithValidation -fuzztime 10s -fuzzminimizetime 1s ./internal/contract/
+	$(GO) test -run '^$$' -fuzz FuzzIndentJSON -fuzztime 5s -fuzzminimizetime 1s ./mockserver/
 
 soak: ## Soak the mock for $(SOAKTIME) with concurrent clients, then SIGTERM the binary under load
 	$(GO) test -count=1 -v -run 'TestSoak|TestSIGTERMUnderLoad' ./soak/ -args -soak.duration=$(SOAKTIME)

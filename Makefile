@@ -9,7 +9,7 @@ ROUNDS ?= 7
 ROUNDTIME ?= 5s
 
 .DEFAULT_GOAL := help
-.PHONY: help generate check-generate validate-spec vet test race fuzz fuzz-short soak bench bench-go build run ci e2e-compose
+.PHONY: help generate check-generate validate-spec vet test race fuzz fuzz-short soak bench bench-go build run ci e2e-compose screenshot
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -68,6 +68,9 @@ build: ## Build bin/benji-mock
 
 run: ## Run the mock on its defaults (127.0.0.1:4010, or BENJI_MOCK_ADDR; ADDR=... overrides)
 	$(GO) run ./cmd/benji-mock $(if $(ADDR),--addr $(ADDR))
+
+screenshot: ## Drive the request inspector in headless Chromium and write docs/inspector.png
+	$(GO) test -count=1 -run '^TestInspectorInBrowser$$' ./mockserver/ -args -inspector.screenshot=$(CURDIR)/docs/inspector.png
 
 e2e-compose: ## Build the image, run compose.yaml with a real Docker engine, check it end to end (root; installs docker)
 	bash scripts/e2e-compose.sh

@@ -21,20 +21,24 @@ const (
 )
 
 // bodyView is a journaled body as the inspector shows it: indented JSON,
-// one line at a time with the violations that name each line beside it, or
-// the raw text when the body is not JSON (or was cut at 4 KiB).
+// with the violations that name a line beside it, or the raw text when the
+// body is not JSON (or was cut at 4 KiB).
 type bodyView struct {
-	// Lines is the indented body; nil when Raw is shown instead.
-	Lines []bodyLine
+	// Rows is the indented body: each line a violation names is a row of
+	// its own, and the lines between are joined into one row (fewer rows
+	// make a page of 1000 entries several times quicker to render). Nil
+	// when Raw is shown instead.
+	Rows []bodyRow
 	// Raw is the body as received, when it is not shown as Lines.
 	Raw string
 	// Unplaced holds the violations shown under a raw body.
 	Unplaced []gen.FieldError
 }
 
-// bodyLine is one line of an indented body and the violations whose JSON
-// pointer names it.
-type bodyLine struct {
+// bodyRow is lines of an indented body (joined by newlines) and the
+// violations whose JSON pointer names them; a row with violations is one
+// line.
+type bodyRow struct {
 	Text       string
 	Violations []gen.FieldError
 }
@@ -46,7 +50,11 @@ type bodyLine struct {
 func viewBody(body string, violations []gen.FieldError) bodyView {
 	lines, err := indentJSON(body)
 	if err != nil {
-		return bodyView{Raw: body, Unplaced: violations}
+		view := bodyView{Raw: body}
+		for _, v := range violations {
+			view.Unplaced = append(view.Unplaced, shown(v))
+		}
+		return view
 	}
 	at := make(map[string]int, len(lines))
 	for i, l := range lines {
@@ -54,25 +62,50 @@ func viewBody(body string, violations []gen.FieldError) bodyView {
 			at[l.pointer] = i
 		}
 	}
-	view := bodyView{Lines: make([]bodyLine, len(lines))}
-	for i, l := range lines {
-		view.Lines[i].Text = l.text
-	}
+	beside := make([][]gen.FieldError, len(lines))
+	var view bodyView
 	for _, v := range violations {
 		p := v.Field
 		for {
 			if i, ok := at[p]; ok {
-				view.Lines[i].Violations = append(view.Lines[i].Violations, v)
+				beside[i] = append(beside[i], shown(v))
 				break
 			}
 			if p == "" {
-				view.Unplaced = append(view.Unplaced, v)
+				view.Unplaced = append(view.Unplaced, shown(v))
 				break
 			}
 			p = p[:max(0, strings.LastIndexByte(p, '/'))]
 		}
 	}
+	var run strings.Builder // lines no violation names, so far
+	for i, l := range lines {
+		if beside[i] == nil {
+			if run.Len() > 0 {
+				run.WriteByte('\n')
+			}
+			run.WriteString(l.text)
+			continue
+		}
+		if run.Len() > 0 {
+			view.Rows = append(view.Rows, bodyRow{Text: run.String()})
+			run.Reset()
+		}
+		view.Rows = append(view.Rows, bodyRow{Text: l.text, Violations: beside[i]})
+	}
+	if run.Len() > 0 {
+		view.Rows = append(view.Rows, bodyRow{Text: run.String()})
+	}
 	return view
+}
+
+// shown is a violation as the page names it: the body itself, whose
+// pointer is empty, as "(body)".
+func shown(v gen.FieldError) gen.FieldError {
+	if v.Field == "" {
+		v.Field = "(body)"
+	}
+	return v
 }
 
 // jsonLine is one line of indented JSON: its text, and the JSON pointer of
@@ -93,6 +126,8 @@ func indentJSON(body string) ([]jsonLine, error) {
 	dec := json.NewDecoder(strings.NewReader(body))
 	dec.UseNumber()
 	in := indenter{dec: dec}
+	in.enc = json.NewEncoder(&in.buf)
+	in.enc.SetEscapeHTML(false) // html/template escapes the page
 	if err := in.value("", "", 0); err != nil {
 		return nil, err
 	}
@@ -105,7 +140,13 @@ func indentJSON(body string) ([]jsonLine, error) {
 type indenter struct {
 	dec   *json.Decoder
 	lines []jsonLine
+	// buf and enc write strings as JSON, reused from line to line.
+	buf bytes.Buffer
+	enc *json.Encoder
 }
+
+// spaces is the deepest indentation.
+var spaces = strings.Repeat("  ", maxIndentDepth)
 
 func (in *indenter) add(l jsonLine) error {
 	if len(in.lines) == maxBodyLines {
@@ -122,10 +163,10 @@ func (in *indenter) value(pointer, prefix string, depth int) error {
 	if err != nil {
 		return err
 	}
-	indent := strings.Repeat("  ", min(depth, maxIndentDepth))
+	indent := spaces[:2*min(depth, maxIndentDepth)]
 	open, ok := tok.(json.Delim)
 	if !ok {
-		return in.add(jsonLine{text: indent + prefix + scalar(tok), pointer: pointer, opens: true})
+		return in.add(jsonLine{text: indent + prefix + in.scalar(tok), pointer: pointer, opens: true})
 	}
 	closing := "]"
 	if open == '{' {
@@ -148,7 +189,7 @@ func (in *indenter) value(pointer, prefix string, depth int) error {
 				return err
 			}
 			k, _ := key.(string) // the decoder only gives strings as keys
-			child, childPrefix = pointer+"/"+escapePointer(k), scalar(k)+": "
+			child, childPrefix = pointer+"/"+escapePointer(k), in.scalar(k)+": "
 		}
 		if err := in.value(child, childPrefix, depth+1); err != nil {
 			return err
@@ -164,7 +205,7 @@ func (in *indenter) value(pointer, prefix string, depth int) error {
 }
 
 // scalar writes a string, number, boolean or null as JSON.
-func scalar(tok json.Token) string {
+func (in *indenter) scalar(tok json.Token) string {
 	switch v := tok.(type) {
 	case json.Number:
 		return v.String()
@@ -173,11 +214,9 @@ func scalar(tok json.Token) string {
 	case bool:
 		return strconv.FormatBool(v)
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false) // html/template escapes the page
-	_ = enc.Encode(tok)      // a string, which always encodes
-	return strings.TrimSuffix(buf.String(), "\n")
+	in.buf.Reset()
+	_ = in.enc.Encode(tok) // a string, which always encodes
+	return string(bytes.TrimSuffix(in.buf.Bytes(), []byte("\n")))
 }
 
 // escapePointer escapes a key as a JSON pointer segment (RFC 6901).

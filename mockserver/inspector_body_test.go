@@ -43,7 +43,7 @@ func TestViewBody(t *testing.T) {
 			name:       "the body itself",
 			body:       `[]`,
 			violations: []gen.FieldError{{Field: "", Message: "must be an object"}},
-			want:       []string{`[] <- `},
+			want:       []string{`[] <- (body)`},
 		},
 		{
 			name: "strings written as JSON, not as HTML",
@@ -52,20 +52,28 @@ func TestViewBody(t *testing.T) {
 		},
 		{name: "not JSON", body: `{nope`, violations: []gen.FieldError{{Field: "/mode"}}, wantUnplaced: []string{"/mode"}},
 		{name: "two values", body: `{} {}`},
+		{name: "empty", body: ``, violations: []gen.FieldError{{Field: ""}}, wantUnplaced: []string{"(body)"}},
 		{name: "cut at 4 KiB", body: `{"display_name":"abc`},
 		{name: "too many lines", body: "[" + strings.Repeat("1,", maxBodyLines) + "1]"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			v := viewBody(tc.body, tc.violations)
 			if tc.want == nil {
-				if v.Lines != nil || v.Raw != tc.body {
-					t.Fatalf("got %d lines and raw %q, want the raw body", len(v.Lines), v.Raw)
+				if v.Rows != nil || v.Raw != tc.body {
+					t.Fatalf("got %d rows and raw %q, want the raw body", len(v.Rows), v.Raw)
 				}
 			} else {
 				var got []string
-				for _, l := range v.Lines {
-					s := l.Text
-					for _, f := range l.Violations {
+				for _, r := range v.Rows {
+					if r.Violations == nil {
+						got = append(got, strings.Split(r.Text, "\n")...)
+						continue
+					}
+					s := r.Text
+					if strings.Contains(s, "\n") {
+						t.Errorf("a row with violations holds more than one line: %q", s)
+					}
+					for _, f := range r.Violations {
 						s += " <- " + f.Field
 					}
 					got = append(got, s)
@@ -91,11 +99,11 @@ func TestViewBodyBoundsIndentation(t *testing.T) {
 	depth := 60
 	body := strings.Repeat("[", depth) + strings.Repeat("]", depth)
 	v := viewBody(body, nil)
-	if len(v.Lines) == 0 {
+	if len(v.Rows) == 0 {
 		t.Fatal("shown raw, want indented")
 	}
-	for _, l := range v.Lines {
-		if indent := len(l.Text) - len(strings.TrimLeft(l.Text, " ")); indent > 2*maxIndentDepth {
+	for _, l := range strings.Split(v.Rows[0].Text, "\n") {
+		if indent := len(l) - len(strings.TrimLeft(l, " ")); indent > 2*maxIndentDepth {
 			t.Fatalf("a line indented by %d spaces, want at most %d", indent, 2*maxIndentDepth)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -436,21 +437,164 @@ func TestInspectorForms(t *testing.T) {
 func TestInspectorPollsAreLoggedAtDebug(t *testing.T) {
 	var logs syncBuffer
 	ts := mockserver.NewTestServer(t, func(o *mockserver.Options) { o.Logger = slog.New(slog.NewTextHandler(&logs, nil)) })
-	first := send(t, "GET", ts.URL+"/__mock/ui/live", "")
-	etag := first.header.Get("ETag")
-	if first.status != 200 || etag == "" {
-		t.Fatalf("fragment: %d, ETag %q, want 200 with an ETag", first.status, etag)
-	}
-	if a := send(t, "GET", ts.URL+"/__mock/ui/live", "", "If-None-Match", etag); a.status != 304 || len(a.body) != 0 {
-		t.Errorf("fragment unchanged: %d with %d bytes, want 304 and no body", a.status, len(a.body))
-	}
-	create(t, ts, seedConnect)
-	if a := send(t, "GET", ts.URL+"/__mock/ui/live", "", "If-None-Match", etag); a.status != 200 || a.header.Get("ETag") == etag {
-		t.Errorf("fragment after a request: %d, ETag %q, want 200 with a new ETag", a.status, a.header.Get("ETag"))
+	for range 3 {
+		if a := send(t, "GET", ts.URL+"/__mock/ui/live", ""); a.status != 200 {
+			t.Fatalf("fragment: %d", a.status)
+		}
 	}
 	send(t, "GET", ts.URL+"/__mock/", "")
 	waitFor(t, "the page's log line", func() bool { return strings.Contains(logs.String(), "path=/__mock/ ") })
 	if strings.Contains(logs.String(), "/__mock/ui/live") {
 		t.Errorf("the fragment's polls are logged at info level:\n%s", logs.String())
 	}
+}
+
+// The fragment answers 304 to a poll while what it shows is unchanged, and
+// 200 with a new ETag as soon as anything it shows changes, whichever way.
+func TestInspectorFragmentIsFreshOrNotModified(t *testing.T) {
+	ts := mockserver.NewTestServer(t)
+	other := mockserver.NewTestServer(t)
+	create(t, ts, seedConnect)
+	create(t, other, seedConnect)
+	first := send(t, "GET", ts.URL+"/__mock/ui/live", "")
+	etag := first.header.Get("ETag")
+	if first.status != 200 || etag == "" {
+		t.Fatalf("fragment: %d, ETag %q, want 200 with an ETag", first.status, etag)
+	}
+	for _, step := range []struct {
+		name   string
+		change func()
+		want   int
+	}{
+		{"nothing changed", func() {}, 304},
+		{"a request", func() { create(t, ts, seedConnect) }, 200},
+		{"nothing changed again", func() {}, 304},
+		{"a fault queued", func() { ts.QueueFault(mockserver.Fault{Status: 500}) }, 200},
+		{"the fault used", func() { create(t, ts, seedConnect) }, 200},
+		{"a fault queued and cleared", func() { ts.QueueFault(mockserver.Fault{Status: 500}) }, 200},
+		{"", func() { ts.ClearFaults() }, 200},
+		{"the journal emptied", func() { ts.ResetRequests() }, 200},
+		{"the same number of entries, newer ones", func() {
+			create(t, ts, seedConnect)
+			create(t, ts, seedConnect)
+			ts.ResetRequests()
+			create(t, ts, seedConnect)
+		}, 200},
+	} {
+		step.change()
+		a := send(t, "GET", ts.URL+"/__mock/ui/live", "", "If-None-Match", etag)
+		if a.status != step.want {
+			t.Errorf("%s: %d, want %d", step.name, a.status, step.want)
+		}
+		if a.status == 304 && (len(a.body) != 0 || a.header.Get("ETag") != etag) {
+			t.Errorf("%s: 304 with %d bytes and ETag %q, want no body and the same ETag", step.name, len(a.body), a.header.Get("ETag"))
+		}
+		if a.status == 200 {
+			if a.header.Get("ETag") == etag {
+				t.Errorf("%s: 200 with the old ETag", step.name)
+			}
+			etag = a.header.Get("ETag")
+		}
+	}
+	// Another mock with the same journal numbers does not take the tag.
+	if a := send(t, "GET", other.URL+"/__mock/ui/live", "", "If-None-Match", first.header.Get("ETag")); a.status != 200 {
+		t.Errorf("another mock's tag: %d, want 200", a.status)
+	}
+}
+
+// BenchmarkInspectorPage renders the inspector's page over a full journal
+// of 1000 entries, all shown (limit=1000, the page's bound): typical
+// entries (a valid Transfer with its token, and an invalid body with its
+// violations, alternately), and the largest a 400 can leave (a body of
+// about 3 KiB with 50 violations beside its lines). It reports the page's
+// size beside the time.
+func BenchmarkInspectorPage(b *testing.B) {
+	invalid := `{"mode":2,"custom_attributes":{"actions":[{"mode":1,"amount":0}]}}`
+	var actions []string
+	for range 25 {
+		actions = append(actions, `{"mode":1,"amount":0,"allows_editing":true}`)
+	}
+	largest := `{"mode":2,"display_name":"` + strings.Repeat("Reward Cookies ", 40) + `","partnership_id":"49","user_external_id":"1234",` +
+		`"custom_attributes":{"actions":[` + strings.Join(actions, ",") + `]}}`
+	for _, bc := range []struct {
+		name   string
+		bodies []string
+	}{
+		{"typical", []string{seedTransfer, invalid}},
+		{"largest", []string{largest}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			s, err := mockserver.New(mockserver.Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			for i := range 1000 {
+				req := httptest.NewRequest(http.MethodPost, createPath, strings.NewReader(bc.bodies[i%len(bc.bodies)]))
+				req.Header.Set("Authorization", "Bearer bench")
+				req.Header.Set("Content-Type", "application/json")
+				s.ServeHTTP(httptest.NewRecorder(), req)
+			}
+			if e := s.Requests(mockserver.Filter{}); len(e) != 1000 || len(e[0].Violations) == 0 && bc.name == "largest" {
+				b.Fatalf("journal of %d entries", len(e))
+			}
+			req := httptest.NewRequest(http.MethodGet, "/__mock/?limit=1000", nil)
+			w := &countingWriter{header: http.Header{}}
+			b.ReportAllocs()
+			for b.Loop() {
+				clear(w.header)
+				w.status, w.n = 0, 0
+				s.ServeHTTP(w, req)
+				if w.status != http.StatusOK {
+					b.Fatalf("status %d", w.status)
+				}
+			}
+			b.ReportMetric(float64(w.n), "page-bytes")
+		})
+	}
+	// What an open page costs an idle mock: one poll answered 304.
+	b.Run("poll-unchanged", func(b *testing.B) {
+		s, err := mockserver.New(mockserver.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for range 1000 {
+			req := httptest.NewRequest(http.MethodPost, createPath, strings.NewReader(seedTransfer))
+			req.Header.Set("Authorization", "Bearer bench")
+			req.Header.Set("Content-Type", "application/json")
+			s.ServeHTTP(httptest.NewRecorder(), req)
+		}
+		req := httptest.NewRequest(http.MethodGet, "/__mock/ui/live?limit=1000", nil)
+		w := &countingWriter{header: http.Header{}}
+		s.ServeHTTP(w, req)
+		req.Header.Set("If-None-Match", w.header.Get("ETag"))
+		b.ReportAllocs()
+		for b.Loop() {
+			clear(w.header)
+			w.status = 0
+			s.ServeHTTP(w, req)
+			if w.status != http.StatusNotModified {
+				b.Fatalf("status %d", w.status)
+			}
+		}
+	})
+}
+
+// countingWriter is a ResponseWriter that keeps the status and counts the
+// bytes written.
+type countingWriter struct {
+	header http.Header
+	status int
+	n      int
+}
+
+func (w *countingWriter) Header() http.Header { return w.header }
+func (w *countingWriter) WriteHeader(status int) {
+	if w.status == 0 {
+		w.status = status
+	}
+}
+func (w *countingWriter) Write(p []byte) (int, error) {
+	w.WriteHeader(http.StatusOK)
+	w.n += len(p)
+	return len(p), nil
 }

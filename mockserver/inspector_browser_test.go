@@ -150,11 +150,14 @@ func TestInspectorInBrowser(t *testing.T) {
 
 	// Markup in a display_name is text, and nothing of it runs.
 	const hostile = `<script>window.__xss = 1</script><img src=x onerror="window.__xss = 2">`
-	body, _ := json.Marshal(map[string]any{"mode": 1, "display_name": hostile})
+	body, _ := json.Marshal(map[string]any{"mode": 1, "display_name": hostile, "user_external_id": "hostile-1"})
 	if status := send(string(body)); status != 200 {
 		t.Fatalf("the hostile display_name: %d", status)
 	}
-	waitUntil("the hostile display_name shown as text", `[...document.querySelectorAll('#live .display-name')].some((d) => d.textContent === `+jsString(hostile)+`)`)
+	waitUntil("the hostile request on the page", `document.querySelector('#live').textContent.includes('hostile-1')`)
+	if eval(`[...document.querySelectorAll('#live .display-name')].some((d) => d.textContent === `+jsString(hostile)+`)`) != true {
+		t.Errorf("the display_name %q is not shown as text", hostile)
+	}
 	if got := eval(`typeof window.__xss`); got != "undefined" {
 		t.Errorf("window.__xss is %v: a script in the journal ran", eval(`window.__xss`))
 	}

@@ -52,6 +52,13 @@ const (
 	maxPageEntries     = 1000
 )
 
+// maxPageBodyLines bounds the bodies one page lays out, in lines and
+// violations: 1000 ordinary entries (10 to 25 lines each) fit, while 1000
+// bodies of 4 KiB with 50 violations each would make a page of 14 MB that
+// takes the server most of a second and the browser longer. Entries past
+// the budget are listed without their bodies, and a note says so.
+const maxPageBodyLines = 30_000
+
 // pollInterval is how often the page's script asks for a fresh fragment.
 const pollInterval = time.Second
 
@@ -226,7 +233,10 @@ type liveView struct {
 	MaxLimit int
 	// Filtered says a filter is set.
 	Filtered bool
-	Faults   []faultView
+	// BodiesOmitted counts the entries listed without their bodies, past
+	// maxPageBodyLines.
+	BodiesOmitted int
+	Faults        []faultView
 	// Drift is proxy mode's summary of how the real API's answers depart
 	// from the contract, rendered only when non-empty.
 	Drift []driftView
@@ -267,7 +277,10 @@ type entryView struct {
 	Actions        []string
 	Body           bodyView
 	// Open says the entry's details start unfolded: it has violations.
-	Open              bool
+	Open bool
+	// BodyOmitted says the page's budget of body lines ran out before
+	// this entry.
+	BodyOmitted       bool
 	Violations        int
 	ViolationsOmitted int
 	Truncated         bool
@@ -385,13 +398,21 @@ func (s *Server) pageView(q url.Values) (pageView, int) {
 	v.Live.Limit, v.Live.MaxLimit, v.Live.More = limit, maxPageEntries, len(entries) > limit
 	entries = entries[:min(len(entries), limit)]
 	v.Live.Entries = make([]entryView, len(entries))
+	budget := maxPageBodyLines
 	for i := range entries {
-		v.Live.Entries[i] = in.entryView(&entries[i])
+		ev := in.entryView(&entries[i], budget > 0)
+		v.Live.Entries[i] = ev
+		budget -= ev.Body.cost()
+		if ev.BodyOmitted {
+			v.Live.BodiesOmitted++
+		}
 	}
 	return v, status
 }
 
-func (in *inspector) entryView(e *Entry) entryView {
+// entryView makes the page's view of an entry; withBody says whether to
+// lay its body out.
+func (in *inspector) entryView(e *Entry, withBody bool) entryView {
 	v := entryView{
 		Seq:               e.Seq,
 		Time:              e.Time.Format("15:04:05.000"),
@@ -413,8 +434,12 @@ func (in *inspector) entryView(e *Entry) entryView {
 	if e.Status == 0 {
 		v.Status = "—"
 	}
-	if !v.EmptyBody || len(e.Violations) > 0 {
+	switch {
+	case v.EmptyBody && len(e.Violations) == 0:
+	case withBody:
 		v.Body = viewBody(e.Body, e.Violations)
+	default:
+		v.BodyOmitted, v.Open = true, false
 	}
 	if r := e.Request; r != nil {
 		v.Decoded = true

@@ -99,6 +99,16 @@ func viewBody(body string, violations []gen.FieldError) bodyView {
 	return view
 }
 
+// cost is what the view adds to a page, counted against maxPageBodyLines:
+// its lines (a raw body as a line per 100 bytes) and its violations.
+func (v bodyView) cost() int {
+	n := len(v.Unplaced) + len(v.Raw)/100
+	for _, r := range v.Rows {
+		n += 1 + strings.Count(r.Text, "\n") + len(r.Violations)
+	}
+	return n
+}
+
 // shown is a violation as the page names it: the body itself, whose
 // pointer is empty, as "(body)".
 func shown(v gen.FieldError) gen.FieldError {

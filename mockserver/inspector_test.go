@@ -310,6 +310,25 @@ func TestInspectorBoundsWhatItShows(t *testing.T) {
 		if a.status != 200 || entries(a) != tc.want || !strings.Contains(string(a.body), "more match") {
 			t.Errorf("?%s: %d with %d entries, want 200 with %d and a note that more match", tc.query, a.status, entries(a), tc.want)
 		}
+		if strings.Contains(string(a.body), `id="bodies-omitted"`) {
+			t.Errorf("?%s: bodies omitted from a page of small ones", tc.query)
+		}
+	}
+	// The largest bodies a 400 can leave: 1000 of them would make a page
+	// of 14 MB. Past the page's budget of lines, entries come without.
+	var actions []string
+	for range 25 {
+		actions = append(actions, `{"mode":1,"amount":0,"allows_editing":true}`)
+	}
+	large := `{"mode":2,"display_name":"` + strings.Repeat("Reward Cookies ", 40) + `","custom_attributes":{"actions":[` + strings.Join(actions, ",") + `]}}`
+	for range 1000 {
+		create(t, ts, large)
+	}
+	a := send(t, "GET", ts.URL+"/__mock/?limit=1000", "")
+	omitted := regexp.MustCompile(`The oldest (\d+) entries shown are listed without their bodies`).FindStringSubmatch(string(a.body))
+	if a.status != 200 || entries(a) != 1000 || omitted == nil || len(a.body) > 4<<20 {
+		t.Errorf("1000 large entries: %d with %d entries in %d bytes (note %q), want 200 with 1000, under 4 MiB, and a note of bodies omitted",
+			a.status, entries(a), len(a.body), omitted)
 	}
 }
 
@@ -538,6 +557,11 @@ func BenchmarkInspectorPage(b *testing.B) {
 				b.Fatalf("journal of %d entries", len(e))
 			}
 			req := httptest.NewRequest(http.MethodGet, "/__mock/?limit=1000", nil)
+			rec := httptest.NewRecorder()
+			s.ServeHTTP(rec, req)
+			if omitted := strings.Contains(rec.Body.String(), `id="bodies-omitted"`); omitted != (bc.name == "largest") {
+				b.Fatalf("bodies omitted: %v", omitted)
+			}
 			w := &countingWriter{header: http.Header{}}
 			b.ReportAllocs()
 			for b.Loop() {

@@ -2,7 +2,6 @@ package mockserver_test
 
 import (
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -17,39 +16,12 @@ import (
 const inspectorCSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; " +
 	"form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 
-// noRedirects is a client that hands back a redirect instead of following
-// it: the form endpoints answer 303.
-var noRedirects = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-
-// send sends one request without following redirects; header pairs are
-// name, value, name, value...
-func send(t *testing.T, method, url, body string, header ...string) answer {
-	t.Helper()
-	req, err := http.NewRequest(method, url, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	resp, err := noRedirects.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, url, err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return answer{status: resp.StatusCode, header: resp.Header, body: b}
-}
-
 // postForm posts a form as a browser does from the inspector's own page
 // (Sec-Fetch-Site: same-origin), plus any extra header pairs, which win.
 func postForm(t *testing.T, ts *mockserver.TestServer, path string, form url.Values, header ...string) answer {
 	t.Helper()
 	h := append([]string{"Content-Type", "application/x-www-form-urlencoded", "Sec-Fetch-Site", "same-origin"}, header...)
-	return send(t, http.MethodPost, ts.URL+path, form.Encode(), h...)
+	return request(t, http.MethodPost, ts.URL+path, form.Encode(), h...)
 }
 
 // entries counts the journal entries a page or fragment shows.
@@ -110,7 +82,7 @@ func TestInspectorAccess(t *testing.T) {
 		{"disabled: a form", disabled, "POST", "/__mock/ui/faults/clear", []string{"Content-Type", "application/x-www-form-urlencoded"}, 404, "", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			a := send(t, tc.method, tc.ts.URL+tc.path, "", tc.header...)
+			a := request(t, tc.method, tc.ts.URL+tc.path, "", tc.header...)
 			if a.status != tc.want {
 				t.Fatalf("%s %s: %d, want %d\n%.400s", tc.method, tc.path, a.status, tc.want, a.body)
 			}
@@ -189,7 +161,7 @@ func TestInspectorSecurityHeaders(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h := append([]string{"Content-Type", "application/x-www-form-urlencoded"}, tc.header...)
-			a := send(t, tc.method, ts.URL+tc.path, "", h...)
+			a := request(t, tc.method, ts.URL+tc.path, "", h...)
 			if a.status != tc.wantStatus {
 				t.Fatalf("%d, want %d: %.300s", a.status, tc.wantStatus, a.body)
 			}
@@ -235,7 +207,7 @@ func TestInspectorEscapesWhatRequestsSent(t *testing.T) {
 			ts.ResetRequests()
 			tc.send()
 			for _, path := range []string{"/__mock/", "/__mock/ui/live"} {
-				a := send(t, "GET", ts.URL+path, "")
+				a := request(t, "GET", ts.URL+path, "")
 				if a.status != 200 || entries(a) != 1 {
 					t.Fatalf("%s: %d with %d entries, want 200 with 1", path, a.status, entries(a))
 				}
@@ -279,7 +251,7 @@ func TestInspectorFilters(t *testing.T) {
 	} {
 		t.Run(tc.query, func(t *testing.T) {
 			for _, path := range []string{"/__mock/?", "/__mock/ui/live?"} {
-				a := send(t, "GET", ts.URL+path+tc.query, "")
+				a := request(t, "GET", ts.URL+path+tc.query, "")
 				if a.status != tc.wantStatus || entries(a) != tc.wantEntries || !strings.Contains(string(a.body), tc.wantText) {
 					t.Errorf("%s%s: %d with %d entries, want %d with %d and %q\n%.3000s", path, tc.query, a.status, entries(a), tc.wantStatus, tc.wantEntries, tc.wantText, a.body)
 				}
@@ -287,10 +259,10 @@ func TestInspectorFilters(t *testing.T) {
 		})
 	}
 	// The page's form shows the filters, and it polls the fragment with them.
-	if a := send(t, "GET", ts.URL+"/__mock/?outcome=invalid_request", ""); !strings.Contains(string(a.body), `<option selected>invalid_request</option>`) {
+	if a := request(t, "GET", ts.URL+"/__mock/?outcome=invalid_request", ""); !strings.Contains(string(a.body), `<option selected>invalid_request</option>`) {
 		t.Errorf("the filter form does not show the outcome chosen")
 	}
-	if a := send(t, "GET", ts.URL+"/__mock/?status=200&user_external_id=1234", ""); !strings.Contains(string(a.body), `data-src="/__mock/ui/live?status=200&amp;user_external_id=1234"`) {
+	if a := request(t, "GET", ts.URL+"/__mock/?status=200&user_external_id=1234", ""); !strings.Contains(string(a.body), `data-src="/__mock/ui/live?status=200&amp;user_external_id=1234"`) {
 		t.Errorf("the page does not poll with its filters:\n%s", a.body)
 	}
 }
@@ -306,7 +278,7 @@ func TestInspectorBoundsWhatItShows(t *testing.T) {
 		query string
 		want  int
 	}{{"", 100}, {"limit=5", 5}, {"limit=0", 100}, {"limit=5000", 1000}} {
-		a := send(t, "GET", ts.URL+"/__mock/?"+tc.query, "")
+		a := request(t, "GET", ts.URL+"/__mock/?"+tc.query, "")
 		if a.status != 200 || entries(a) != tc.want || !strings.Contains(string(a.body), "more match") {
 			t.Errorf("?%s: %d with %d entries, want 200 with %d and a note that more match", tc.query, a.status, entries(a), tc.want)
 		}
@@ -324,7 +296,7 @@ func TestInspectorBoundsWhatItShows(t *testing.T) {
 	for range 1000 {
 		create(t, ts, large)
 	}
-	a := send(t, "GET", ts.URL+"/__mock/?limit=1000", "")
+	a := request(t, "GET", ts.URL+"/__mock/?limit=1000", "")
 	omitted := regexp.MustCompile(`The oldest (\d+) entries shown are listed without their bodies`).FindStringSubmatch(string(a.body))
 	if a.status != 200 || entries(a) != 1000 || omitted == nil || len(a.body) > 4<<20 {
 		t.Errorf("1000 large entries: %d with %d entries in %d bytes (note %q), want 200 with 1000, under 4 MiB, and a note of bodies omitted",
@@ -338,7 +310,7 @@ func TestInspectorShowsViolationsBesideTheirLine(t *testing.T) {
 	ts := mockserver.NewTestServer(t)
 	create(t, ts, `{"mode":3,"custom_attributes":{"actions":[{"mode":3,"amount":5},{"amount":-1,"mode":1}]},"display_name":"x"}`)
 	create(t, ts, `{"mode":7}`)
-	page := string(send(t, "GET", ts.URL+"/__mock/", "").body)
+	page := string(request(t, "GET", ts.URL+"/__mock/", "").body)
 	for _, tc := range []struct{ line, pointer string }{
 		{`        &#34;amount&#34;: -1,`, "/custom_attributes/actions/1/amount"},
 		{`        &#34;mode&#34;: 1`, "/custom_attributes/actions/1/mode"},
@@ -356,7 +328,7 @@ func TestInspectorShowsViolationsBesideTheirLine(t *testing.T) {
 	}
 	// The body's main fields, the mode named as the contract names it.
 	create(t, ts, seedTransfer)
-	page = string(send(t, "GET", ts.URL+"/__mock/?status=200", "").body)
+	page = string(request(t, "GET", ts.URL+"/__mock/?status=200", "").body)
 	for _, want := range []string{"<dd>3 Transfer</dd>", "<dd>49</dd>", "<li>3 Transfer × 1000, editable</li>", `<a href="/__mock/tokens/`} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the page lacks %q", want)
@@ -444,7 +416,7 @@ func TestInspectorForms(t *testing.T) {
 		if f := ts.Faults(); len(f) != 1 || f[0] != want {
 			t.Errorf("queued %+v, want %+v", f, want)
 		}
-		page := string(send(t, "GET", ts.URL+"/__mock/", "").body)
+		page := string(request(t, "GET", ts.URL+"/__mock/", "").body)
 		if !strings.Contains(page, "<code>status=429 retry_after=3s</code>") || !strings.Contains(page, `user_external_id=&#34;1234&#34;, mode=1 Connect`) {
 			t.Errorf("the page does not show the queued fault:\n%s", page)
 		}
@@ -457,11 +429,11 @@ func TestInspectorPollsAreLoggedAtDebug(t *testing.T) {
 	var logs syncBuffer
 	ts := mockserver.NewTestServer(t, func(o *mockserver.Options) { o.Logger = slog.New(slog.NewTextHandler(&logs, nil)) })
 	for range 3 {
-		if a := send(t, "GET", ts.URL+"/__mock/ui/live", ""); a.status != 200 {
+		if a := request(t, "GET", ts.URL+"/__mock/ui/live", ""); a.status != 200 {
 			t.Fatalf("fragment: %d", a.status)
 		}
 	}
-	send(t, "GET", ts.URL+"/__mock/", "")
+	request(t, "GET", ts.URL+"/__mock/", "")
 	waitFor(t, "the page's log line", func() bool { return strings.Contains(logs.String(), "path=/__mock/ ") })
 	if strings.Contains(logs.String(), "/__mock/ui/live") {
 		t.Errorf("the fragment's polls are logged at info level:\n%s", logs.String())
@@ -475,7 +447,7 @@ func TestInspectorFragmentIsFreshOrNotModified(t *testing.T) {
 	other := mockserver.NewTestServer(t)
 	create(t, ts, seedConnect)
 	create(t, other, seedConnect)
-	first := send(t, "GET", ts.URL+"/__mock/ui/live", "")
+	first := request(t, "GET", ts.URL+"/__mock/ui/live", "")
 	etag := first.header.Get("ETag")
 	if first.status != 200 || etag == "" {
 		t.Fatalf("fragment: %d, ETag %q, want 200 with an ETag", first.status, etag)
@@ -501,7 +473,7 @@ func TestInspectorFragmentIsFreshOrNotModified(t *testing.T) {
 		}, 200},
 	} {
 		step.change()
-		a := send(t, "GET", ts.URL+"/__mock/ui/live", "", "If-None-Match", etag)
+		a := request(t, "GET", ts.URL+"/__mock/ui/live", "", "If-None-Match", etag)
 		if a.status != step.want {
 			t.Errorf("%s: %d, want %d", step.name, a.status, step.want)
 		}
@@ -516,7 +488,7 @@ func TestInspectorFragmentIsFreshOrNotModified(t *testing.T) {
 		}
 	}
 	// Another mock with the same journal numbers does not take the tag.
-	if a := send(t, "GET", other.URL+"/__mock/ui/live", "", "If-None-Match", first.header.Get("ETag")); a.status != 200 {
+	if a := request(t, "GET", other.URL+"/__mock/ui/live", "", "If-None-Match", first.header.Get("ETag")); a.status != 200 {
 		t.Errorf("another mock's tag: %d, want 200", a.status)
 	}
 }
@@ -562,7 +534,7 @@ func BenchmarkInspectorPage(b *testing.B) {
 			if omitted := strings.Contains(rec.Body.String(), `id="bodies-omitted"`); omitted != (bc.name == "largest") {
 				b.Fatalf("bodies omitted: %v", omitted)
 			}
-			w := &countingWriter{header: http.Header{}}
+			w := &discardWriter{header: http.Header{}}
 			b.ReportAllocs()
 			for b.Loop() {
 				clear(w.header)
@@ -588,7 +560,7 @@ func BenchmarkInspectorPage(b *testing.B) {
 			s.ServeHTTP(httptest.NewRecorder(), req)
 		}
 		req := httptest.NewRequest(http.MethodGet, "/__mock/ui/live?limit=1000", nil)
-		w := &countingWriter{header: http.Header{}}
+		w := &discardWriter{header: http.Header{}}
 		s.ServeHTTP(w, req)
 		req.Header.Set("If-None-Match", w.header.Get("ETag"))
 		b.ReportAllocs()
@@ -601,24 +573,4 @@ func BenchmarkInspectorPage(b *testing.B) {
 			}
 		}
 	})
-}
-
-// countingWriter is a ResponseWriter that keeps the status and counts the
-// bytes written.
-type countingWriter struct {
-	header http.Header
-	status int
-	n      int
-}
-
-func (w *countingWriter) Header() http.Header { return w.header }
-func (w *countingWriter) WriteHeader(status int) {
-	if w.status == 0 {
-		w.status = status
-	}
-}
-func (w *countingWriter) Write(p []byte) (int, error) {
-	w.WriteHeader(http.StatusOK)
-	w.n += len(p)
-	return len(p), nil
 }

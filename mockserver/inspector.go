@@ -381,7 +381,6 @@ func (s *Server) pageView(q url.Values) (pageView, int) {
 	for _, f := range s.Faults() {
 		v.Live.Faults = append(v.Live.Faults, in.faultView(f))
 	}
-	status := http.StatusOK
 	f, problems := s.parseFilter(q)
 	if len(problems) > 0 {
 		v.Live.Problems = problems[:min(len(problems), s.cat.contract.MaxViolations)]
@@ -407,7 +406,7 @@ func (s *Server) pageView(q url.Values) (pageView, int) {
 			v.Live.BodiesOmitted++
 		}
 	}
-	return v, status
+	return v, http.StatusOK
 }
 
 // entryView makes the page's view of an entry; withBody says whether to

@@ -194,7 +194,8 @@ func takeScreenshot(t *testing.T, ctx context.Context, path string, run func(str
 	// Unfold the valid request, to show its fields; the invalid one is
 	// unfolded already.
 	run("unfold the valid request", chromedp.Click(chromedp.CSS(`#live details[data-seq="1"] summary`)))
-	waitUntil("the fields shown", `document.querySelector('#live details[data-seq="1"]').open`)
+	waitUntil("the fields shown, and a poll since", `document.querySelector('#live details[data-seq="1"]').open &&
+		document.querySelector('#status').textContent.includes('updated')`)
 	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 	if err != nil {
 		t.Fatalf("screenshot: %v", err)

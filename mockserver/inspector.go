@@ -238,7 +238,8 @@ type liveView struct {
 	BodiesOmitted int
 	Faults        []faultView
 	// Drift is proxy mode's summary of how the real API's answers depart
-	// from the contract, rendered only when non-empty.
+	// from the contract, rendered only when non-empty. Whatever fills it
+	// must also feed liveTag, or a poll would get 304 after it changed.
 	Drift []driftView
 }
 
@@ -332,7 +333,8 @@ func (s *Server) inspectorLive(r *http.Request, x *exchange) answer {
 // liveTag is the ETag of the fragment for query q, made without rendering
 // it: the fragment depends on nothing but the query, the journal's entries
 // (journal.version) and the fault queue, so an open page that polls an
-// idle mock costs next to nothing.
+// idle mock costs next to nothing. Anything added to liveView must be
+// added here too.
 func (s *Server) liveTag(q url.Values) string {
 	seq, n := s.journal.version()
 	h := fnv.New64a()

@@ -407,6 +407,20 @@ func TestInspectorForms(t *testing.T) {
 			}
 		})
 	}
+	t.Run("a refused fault comes back with the form as filled", func(t *testing.T) {
+		ts := mockserver.NewTestServer(t)
+		a := postForm(t, ts, "/__mock/ui/faults", url.Values{"status": {"429"}, "delay": {"<b>2 parsecs"}, "match.user_external_id": {"u-1"}, "drop": {"1"}})
+		page := string(a.body)
+		for _, want := range []string{`id="fault-error"`, `<option selected>429</option>`, `name="delay" placeholder="250ms" value="&lt;b&gt;2 parsecs"`,
+			`name="match.user_external_id" value="u-1"`, `name="drop" value="1" checked`} {
+			if !strings.Contains(page, want) {
+				t.Errorf("the page lacks %q", want)
+			}
+		}
+		if a.status != 400 || len(ts.Faults()) != 0 {
+			t.Errorf("%d with %d faults queued, want 400 and none", a.status, len(ts.Faults()))
+		}
+	})
 	t.Run("the fault queued is the one the form describes", func(t *testing.T) {
 		ts := mockserver.NewTestServer(t)
 		if a := postForm(t, ts, "/__mock/ui/faults", faultForm); a.status != 303 {

@@ -9,7 +9,7 @@ ROUNDS ?= 7
 ROUNDTIME ?= 5s
 
 .DEFAULT_GOAL := help
-.PHONY: help generate check-generate validate-spec vet test race fuzz fuzz-short soak bench bench-go bench-proxy build run ci e2e-compose
+.PHONY: help generate check-generate validate-spec vet test race fuzz fuzz-short soak bench bench-go bench-proxy build run ci e2e-compose screenshot
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -40,18 +40,20 @@ race: ## Run every test under the race detector; without a C compiler (cgo), wit
 	  $(GO) test ./...; \
 	fi
 
-fuzz: ## Fuzz the mock with arbitrary requests, the quick check against kin-openapi, decoding against validation, the answer check against kin-openapi, $(FUZZTIME) each
+fuzz: ## Fuzz the mock with arbitrary requests, the quick check against kin-openapi, decoding against validation, the answer check against kin-openapi, the inspector's body layout, $(FUZZTIME) each
 	$(GO) test -run '^$$' -fuzz FuzzCreateToken -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./mockserver/
 	$(GO) test -run '^$$' -fuzz FuzzQuickCheckAgreesWithKin -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./internal/contract/
 	$(GO) test -run '^$$' -fuzz FuzzUUIDMatcher -fuzztime $(FUZZTIME) ./internal/contract/
 	$(GO) test -run '^$$' -fuzz FuzzDecodeAgreesWithValidation -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./internal/contract/
 	$(GO) test -run '^$$' -fuzz FuzzCheckAnswerAgreesWithKin -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./internal/contract/
+	$(GO) test -run '^$$' -fuzz FuzzIndentJSON -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./mockserver/
 
 fuzz-short: ## A bounded fuzzing pass, as CI runs it
 	$(GO) test -run '^$$' -fuzz FuzzCreateToken -fuzztime 15s -fuzzminimizetime 1s ./mockserver/
 	$(GO) test -run '^$$' -fuzz FuzzQuickCheckAgreesWithKin -fuzztime 15s -fuzzminimizetime 1s ./internal/contract/
 	$(GO) test -run '^$$' -fuzz FuzzDecodeAgreesWithValidation -fuzztime 10s -fuzzminimizetime 1s ./internal/contract/
 	$(GO) test -run '^$$' -fuzz FuzzCheckAnswerAgreesWithKin -fuzztime 10s -fuzzminimizetime 1s ./internal/contract/
+	$(GO) test -run '^$$' -fuzz FuzzIndentJSON -fuzztime 5s -fuzzminimizetime 1s ./mockserver/
 
 soak: ## Soak the mock for $(SOAKTIME) with concurrent clients, then SIGTERM the binary under load
 	$(GO) test -count=1 -v -run 'TestSoak|TestSIGTERMUnderLoad' ./soak/ -args -soak.duration=$(SOAKTIME)
@@ -72,6 +74,9 @@ build: ## Build bin/benji-mock
 
 run: ## Run the mock on its defaults (127.0.0.1:4010, or BENJI_MOCK_ADDR; ADDR=... overrides)
 	$(GO) run ./cmd/benji-mock $(if $(ADDR),--addr $(ADDR))
+
+screenshot: ## Drive the request inspector in headless Chromium and write docs/inspector.png
+	$(GO) test -count=1 -run '^TestInspectorInBrowser$$' ./mockserver/ -args -inspector.screenshot=$(CURDIR)/docs/inspector.png
 
 e2e-compose: ## Build the image, run compose.yaml with a real Docker engine, check it end to end (root; installs docker)
 	bash scripts/e2e-compose.sh

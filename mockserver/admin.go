@@ -8,6 +8,7 @@ import (
 	"io"
 	"maps"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -33,14 +34,10 @@ const MaxAdminBodyBytes = 64 << 10
 //
 // server.go routes them; each takes the request and returns its answer.
 
-// adminOnly answers h's answer when the request may use the admin API:
-// always when Options.AdminToken is empty, else only with that bearer token.
+// adminOnly answers h's answer when the request may use the admin API
+// (adminAllowed), and 401 otherwise.
 func (s *Server) adminOnly(r *http.Request, h func(*http.Request) answer) answer {
-	if s.opts.AdminToken == "" {
-		return h(r)
-	}
-	token, bearer := bearerToken(headerValue(r.Header, "Authorization"))
-	if !bearer || subtle.ConstantTimeCompare([]byte(token), []byte(s.opts.AdminToken)) != 1 {
+	if !s.adminAllowed(r) {
 		return s.errorAnswer(http.StatusUnauthorized, OutcomeUnauthorized,
 			`The admin API needs "Authorization: Bearer <admin token>" (see BENJI_MOCK_ADMIN_TOKEN).`).
 			withHeader("Www-Authenticate", `Bearer realm="benji-mock admin"`)
@@ -48,13 +45,45 @@ func (s *Server) adminOnly(r *http.Request, h func(*http.Request) answer) answer
 	return h(r)
 }
 
+// adminAllowed reports whether the request may use the admin API: always
+// when Options.AdminToken is empty; else with that bearer token, or with the
+// inspector's session cookie (see inspectorSession). A browser sends the
+// cookie by itself, so a request it carries that changes something must
+// also come from the mock's own pages (http.CrossOriginProtection): the
+// cookie is SameSite=Strict, but another port of the same host is the same
+// site.
+func (s *Server) adminAllowed(r *http.Request) bool {
+	if s.opts.AdminToken == "" {
+		return true
+	}
+	if token, bearer := bearerToken(headerValue(r.Header, "Authorization")); bearer {
+		return subtle.ConstantTimeCompare([]byte(token), []byte(s.opts.AdminToken)) == 1
+	}
+	return s.inspector.validSession(r) && s.inspector.crossOrigin.Check(r) == nil
+}
+
 // journalQuery lists the query parameters GET /__mock/requests takes.
 var journalQuery = []string{"limit", "outcome", "status", "user_external_id"}
 
 func (s *Server) adminListRequests(r *http.Request) answer {
+	f, bad := s.parseFilter(r.URL.Query())
+	if len(bad) > 0 {
+		msg := "The query parameters are not valid."
+		if most := s.cat.contract.MaxViolations; len(bad) > most {
+			msg = fmt.Sprintf("The query parameters are not valid (%d problems; errors lists the first %d).", len(bad), most)
+			bad = bad[:most]
+		}
+		return s.errorAnswer(http.StatusBadRequest, OutcomeInvalidQuery, msg, bad...)
+	}
+	return s.jsonAnswer(http.StatusOK, OutcomeOK, encodeJSON(map[string][]Entry{"requests": s.Requests(f)}))
+}
+
+// parseFilter reads a journal filter from query parameters (journalQuery),
+// as the admin API and the inspector take it, and lists what is wrong with
+// them.
+func (s *Server) parseFilter(q url.Values) (Filter, []gen.FieldError) {
 	var f Filter
 	var bad []gen.FieldError
-	q := r.URL.Query()
 	for _, name := range slices.Sorted(maps.Keys(q)) {
 		if !slices.Contains(journalQuery, name) {
 			bad = append(bad, gen.FieldError{Field: cutString(name, 64), Message: "is not a filter; the filters are " + strings.Join(journalQuery, ", ")})
@@ -78,15 +107,7 @@ func (s *Server) adminListRequests(r *http.Request) answer {
 		bad = append(bad, gen.FieldError{Field: "outcome", Message: fmt.Sprintf("must be one of %s, got %q", strings.Join(s.cat.outcomes, ", "), cutString(f.Outcome, 32))})
 	}
 	f.UserExternalID = q.Get("user_external_id")
-	if len(bad) > 0 {
-		msg := "The query parameters are not valid."
-		if most := s.cat.contract.MaxViolations; len(bad) > most {
-			msg = fmt.Sprintf("The query parameters are not valid (%d problems; errors lists the first %d).", len(bad), most)
-			bad = bad[:most]
-		}
-		return s.errorAnswer(http.StatusBadRequest, OutcomeInvalidQuery, msg, bad...)
-	}
-	return s.jsonAnswer(http.StatusOK, OutcomeOK, encodeJSON(map[string][]Entry{"requests": s.Requests(f)}))
+	return f, bad
 }
 
 func (s *Server) adminResetRequests(*http.Request) answer {

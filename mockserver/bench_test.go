@@ -41,10 +41,12 @@ type rewindBody struct{ strings.Reader }
 
 func (*rewindBody) Close() error { return nil }
 
-// discardWriter is a ResponseWriter that keeps only the status.
+// discardWriter is a ResponseWriter that keeps only the status and the
+// count of bytes written.
 type discardWriter struct {
 	header http.Header
 	status int
+	n      int
 }
 
 func (w *discardWriter) Header() http.Header { return w.header }
@@ -55,6 +57,7 @@ func (w *discardWriter) WriteHeader(status int) {
 }
 func (w *discardWriter) Write(p []byte) (int, error) {
 	w.WriteHeader(http.StatusOK)
+	w.n += len(p)
 	return len(p), nil
 }
 

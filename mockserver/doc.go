@@ -20,7 +20,9 @@
 // requests, each within MaxEntryBytes, with an Outcome that says what the
 // client got ("dropped" when the answer never reached it); the admin API
 // under /__mock/ offers the same handles over HTTP, optionally behind
-// Options.AdminToken. Everything that grows with what clients send has a
+// Options.AdminToken, and GET /__mock/ is the request inspector: an HTML
+// page of the journal (each violation beside the line of the body it names)
+// and the fault queue, with forms to queue and clear faults. Everything that grows with what clients send has a
 // bound (Options, MaxQueuedFaults, MaxFaultDelay, MaxHeaderBytes, ...).
 //
 // With Options.Upstream the server is a validating proxy in front of the

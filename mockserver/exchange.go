@@ -45,6 +45,9 @@ const (
 	// The admin API's own refusals; admin requests are logged, not journaled.
 	OutcomeInvalidFault = "invalid_fault"
 	OutcomeInvalidQuery = "invalid_query"
+	// OutcomeCrossOrigin is the inspector's refusal of a form posted from
+	// another site's page.
+	OutcomeCrossOrigin = "cross_origin"
 )
 
 // RequestIDHeader names the header that identifies a request in the journal
@@ -73,6 +76,9 @@ type exchange struct {
 	// api says the request is journaled: it is for the contract's API
 	// rather than the mock's own endpoints.
 	api bool
+	// quiet says the request is logged at debug level, unless it failed
+	// with a 5xx: the inspector's page polls the mock every second or so.
+	quiet bool
 
 	status  int // 0 when no answer was delivered
 	outcome string
@@ -177,8 +183,11 @@ func (s *Server) finish(w http.ResponseWriter, r *http.Request, x *exchange) {
 // the line does not show and which costs as much as formatting it.
 func (s *Server) logRequest(x *exchange) {
 	level := slog.LevelInfo
-	if x.status >= 500 {
+	switch {
+	case x.status >= 500:
 		level = slog.LevelError
+	case x.quiet:
+		level = slog.LevelDebug
 	}
 	ctx := context.Background()
 	h := s.log.Handler()

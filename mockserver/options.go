@@ -58,11 +58,12 @@ type Options struct {
 	// JournalSize bounds the request journal in entries. Zero means
 	// DefaultJournalSize; at most MaxJournalSize.
 	JournalSize int
-	// DisableAdmin turns off the admin API under /__mock/. The Go handles
-	// on Server keep working.
+	// DisableAdmin turns off the admin API and the request inspector
+	// under /__mock/. The Go handles on Server keep working.
 	DisableAdmin bool
 	// AdminToken, when set, protects the admin API: its requests must send
-	// "Authorization: Bearer <AdminToken>". Empty leaves it open, which is
+	// "Authorization: Bearer <AdminToken>", or the session cookie the
+	// request inspector's token form sets. Empty leaves it open, which is
 	// fine on loopback; Serve logs a warning when it is open on another
 	// address.
 	AdminToken string

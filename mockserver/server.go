@@ -82,6 +82,9 @@ type Server struct {
 	// stopNow is closed by Stop.
 	stopNow  chan struct{}
 	stopOnce sync.Once
+
+	// inspector is the request inspector's page, at /__mock/.
+	inspector *inspector
 }
 
 // New builds a mock server. The contract is parsed once per process, so
@@ -118,6 +121,9 @@ func New(opts Options) (*Server, error) {
 		if opts.Record != nil {
 			s.recorder = &recorder{w: opts.Record, log: s.log}
 		}
+	}
+	if s.inspector, err = newInspector(cat, opts.AdminToken); err != nil {
+		return nil, fmt.Errorf("mockserver: %w", err)
 	}
 	s.exchanges.New = func() any { return new(exchange) }
 	s.createTokenLog = s.log.Handler().WithAttrs([]slog.Attr{
@@ -195,6 +201,31 @@ func (s *Server) routes() *echo.Echo {
 			http.MethodGet:    admin(s.adminDrift),
 			http.MethodDelete: admin(s.adminResetDrift),
 		})
+		// The request inspector (inspector.go): a page, the fragment it
+		// polls, its files, and its forms. Each checks the admin token
+		// itself, to answer a browser with HTML rather than JSON.
+		toPage := answer{status: http.StatusMovedPermanently, header: http.Header{"Location": {inspectorPath}}, outcome: OutcomeOK}
+		own(adminPrefix, map[string]echo.HandlerFunc{
+			http.MethodGet: s.handle(false, func(*http.Request, *exchange) answer { return toPage }),
+		})
+		for path, h := range map[string]func(*http.Request, *exchange) answer{
+			inspectorPath: s.inspectorPage,
+			livePath:      s.inspectorLive,
+		} {
+			own(path, map[string]echo.HandlerFunc{http.MethodGet: s.handle(false, h)})
+		}
+		for path, a := range s.inspector.assets {
+			own(path, map[string]echo.HandlerFunc{http.MethodGet: s.handle(false, s.inspectorAsset(a))})
+		}
+		for path, h := range map[string]func(*http.Request, *exchange) answer{
+			faultFormPath:     s.inspectorQueueFault,
+			clearFaultsPath:   s.inspectorClearFaults,
+			clearRequestsPath: s.inspectorResetRequests,
+			loginPath:         s.inspectorSignIn,
+			logoutPath:        s.inspectorSignOut,
+		} {
+			own(path, map[string]echo.HandlerFunc{http.MethodPost: s.handle(false, h)})
+		}
 	}
 	return e
 }

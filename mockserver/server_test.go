@@ -57,7 +57,12 @@ func (a answer) token(t *testing.T) uuid.UUID {
 	return ok.Data.Token
 }
 
-// request sends one request; header pairs are name, value, name, value...
+// noRedirects is a client that hands back a redirect instead of following
+// it (the inspector's forms answer 303).
+var noRedirects = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+// request sends one request, and does not follow a redirect; header pairs
+// are name, value, name, value...
 func request(t testing.TB, method, url, body string, header ...string) answer {
 	t.Helper()
 	req, err := http.NewRequest(method, url, strings.NewReader(body))
@@ -67,7 +72,7 @@ func request(t testing.TB, method, url, body string, header ...string) answer {
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := noRedirects.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, url, err)
 	}

@@ -73,8 +73,8 @@ func (cfg *config) flagSet(stderr io.Writer) *flag.FlagSet {
 		fmt.Sprintf("random extra latency of up to this much; with --latency at most %s", mockserver.MaxLatency))
 	fs.Var(wholeNumber[int]{&cfg.journalSize}, "journal-size",
 		fmt.Sprintf("how many `requests` the journal keeps, at most %d", mockserver.MaxJournalSize))
-	fs.BoolVar(&cfg.admin, "admin", true, "serve the admin API under /__mock/")
-	fs.Var(&cfg.adminToken, "admin-token", "bearer `token` the admin API requires (default: admin API open)")
+	fs.BoolVar(&cfg.admin, "admin", true, "serve the admin API and the request inspector under /__mock/")
+	fs.Var(&cfg.adminToken, "admin-token", "bearer `token` the admin API and the request inspector require (default: open)")
 	fs.BoolVar(&cfg.validateResponses, "validate-responses", true, "check every answer against the contract")
 	fs.StringVar(&cfg.logFormat, "log-format", "text", "log format: text or json")
 	fs.TextVar(&cfg.logLevel, "log-level", slog.LevelInfo, "log level: debug, info, warn or error")

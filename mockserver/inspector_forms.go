@@ -1,0 +1,204 @@
+package mockserver
+
+import (
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/benjiconnect/benji/gen"
+)
+
+// The inspector's forms post (application/x-www-form-urlencoded) to small
+// endpoints that call the same Server methods as the Go handles and the
+// admin API, and answer 303 back to the page. A form posted from another
+// site's page is refused (403) before anything else: with the admin API
+// open, nothing else would stop a page the developer visits from queuing
+// faults or emptying the journal.
+
+// faultForm holds the fault form's values as given, to fill the form in
+// again when the fault is refused. Its names are the admin API's keys.
+type faultForm struct {
+	Status, Example, Delay, RetryAfter, Times string
+	Drop, Reset                               bool
+	UserExternalID, DisplayName               string
+	Mode, PartnershipID                       string
+}
+
+// formPost checks a form post: that it comes from the mock's own pages,
+// that the admin token allows it (unless open is set), and that it is a
+// form within MaxAdminBodyBytes. It returns the form, or the refusal.
+func (s *Server) formPost(r *http.Request, open bool) (url.Values, answer, bool) {
+	if err := s.inspector.crossOrigin.Check(r); err != nil {
+		return nil, s.inspectorMessage(http.StatusForbidden, OutcomeCrossOrigin,
+			"This form may only be sent from the inspector's own page ("+err.Error()+")."), false
+	}
+	if !open && !s.adminAllowed(r) {
+		return nil, s.inspectorLogin(http.StatusUnauthorized, ""), false
+	}
+	if mt, _, err := mime.ParseMediaType(headerValue(r.Header, "Content-Type")); err != nil || mt != "application/x-www-form-urlencoded" {
+		return nil, s.inspectorMessage(http.StatusUnsupportedMediaType, OutcomeUnsupportedMediaType,
+			"Send the form as application/x-www-form-urlencoded."), false
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, MaxAdminBodyBytes+1))
+	switch {
+	case err != nil:
+		return nil, s.inspectorMessage(http.StatusBadRequest, OutcomeUnreadableBody, "The form could not be read."), false
+	case len(body) > MaxAdminBodyBytes:
+		return nil, s.inspectorMessage(http.StatusRequestEntityTooLarge, OutcomePayloadTooLarge,
+			fmt.Sprintf("A form may be at most %d bytes.", MaxAdminBodyBytes)), false
+	}
+	form, err := url.ParseQuery(string(body))
+	if err != nil {
+		return nil, s.inspectorMessage(http.StatusBadRequest, OutcomeInvalidFault, "The form is not valid: "+cutString(err.Error(), maxMessageBytes)+"."), false
+	}
+	return form, answer{}, true
+}
+
+// backToPage answers 303 to the inspector's page.
+func (s *Server) backToPage() answer {
+	return answer{status: http.StatusSeeOther, header: s.inspector.htmlHeader, outcome: OutcomeOK}.withHeader("Location", inspectorPath)
+}
+
+// inspectorQueueFault answers the fault form: the fault queued and 303 to
+// the page, or the page again with the fault's error and the form as sent.
+func (s *Server) inspectorQueueFault(r *http.Request, _ *exchange) answer {
+	form, refusal, ok := s.formPost(r, false)
+	if !ok {
+		return refusal
+	}
+	given := faultForm{
+		Status: form.Get("status"), Example: form.Get("example"), Delay: form.Get("delay"),
+		RetryAfter: form.Get("retry_after"), Times: form.Get("times"),
+		Drop: form.Get("drop") != "", Reset: form.Get("reset") != "",
+		UserExternalID: form.Get("match.user_external_id"), DisplayName: form.Get("match.display_name"),
+		Mode: form.Get("match.mode"), PartnershipID: form.Get("match.partnership_id"),
+	}
+	f, err := given.fault()
+	if err == nil {
+		_, err = s.queueFault(f)
+	}
+	if err == nil {
+		return s.backToPage()
+	}
+	msg := err.Error()
+	if errors.Is(err, ErrInvalidFault) {
+		msg = strings.TrimPrefix(strings.TrimPrefix(msg, ErrInvalidFault.Error()), ": ")
+	}
+	v, _ := s.pageView(url.Values{})
+	v.Fault, v.FaultError = given.cut(), "The fault is not valid: "+msg+"."
+	a := s.renderInspector("page", http.StatusBadRequest, v)
+	a.outcome = OutcomeInvalidFault
+	return a
+}
+
+// fault reads the form as the admin API reads its JSON: the same names,
+// the same Go durations, an empty field left out.
+func (g faultForm) fault() (Fault, error) {
+	f := Fault{Example: strings.TrimSpace(g.Example), Drop: g.Drop, Reset: g.Reset}
+	for _, n := range []struct {
+		name, value string
+		dst         *int
+		want        string
+	}{{"status", g.Status, &f.Status, "an HTTP status"}, {"times", g.Times, &f.Times, "a whole number"}} {
+		if v := strings.TrimSpace(n.value); v != "" {
+			i, err := strconv.Atoi(v)
+			if err != nil {
+				return f, fmt.Errorf("%s must be %s, got %q", n.name, n.want, cutString(v, 32))
+			}
+			*n.dst = i
+		}
+	}
+	for _, d := range []struct {
+		name, value, example string
+		dst                  *time.Duration
+	}{{"delay", g.Delay, "250ms", &f.Delay}, {"retry_after", g.RetryAfter, "2s", &f.RetryAfter}} {
+		if v := strings.TrimSpace(d.value); v != "" {
+			var err error
+			if *d.dst, err = time.ParseDuration(v); err != nil {
+				return f, fmt.Errorf("%s must be a Go duration such as %q, got %q", d.name, d.example, cutString(v, 32))
+			}
+		}
+	}
+	f.Match = Match{UserExternalID: g.UserExternalID, DisplayName: g.DisplayName, PartnershipID: strings.TrimSpace(g.PartnershipID)}
+	if v := strings.TrimSpace(g.Mode); v != "" {
+		m, err := strconv.ParseInt(v, 10, 32)
+		if err != nil || m == 0 {
+			return f, errors.New("match.mode must be 1 (Connect), 3 (Transfer) or 4 (Redeem)")
+		}
+		f.Match.Mode = gen.Mode(m)
+	}
+	return f, nil
+}
+
+// cut bounds what the page shows again of a refused form.
+func (g faultForm) cut() faultForm {
+	for _, p := range []*string{&g.Status, &g.Example, &g.Delay, &g.RetryAfter, &g.Times, &g.UserExternalID, &g.DisplayName, &g.Mode, &g.PartnershipID} {
+		*p = cutString(*p, maxStringBytes)
+	}
+	return g
+}
+
+// inspectorClearFaults answers the "clear faults" button.
+func (s *Server) inspectorClearFaults(r *http.Request, _ *exchange) answer {
+	if _, refusal, ok := s.formPost(r, false); !ok {
+		return refusal
+	}
+	s.ClearFaults()
+	return s.backToPage()
+}
+
+// inspectorResetRequests answers the "clear journal" button.
+func (s *Server) inspectorResetRequests(r *http.Request, _ *exchange) answer {
+	if _, refusal, ok := s.formPost(r, false); !ok {
+		return refusal
+	}
+	s.ResetRequests()
+	return s.backToPage()
+}
+
+// inspectorSignIn answers the token form: with the admin token, it sets
+// the session cookie (HttpOnly, SameSite=Strict, for /__mock only) and
+// answers 303 to the page. The token travels in the form's body, never in
+// a URL, and is never logged.
+func (s *Server) inspectorSignIn(r *http.Request, _ *exchange) answer {
+	form, refusal, ok := s.formPost(r, true)
+	if !ok {
+		return refusal
+	}
+	if s.opts.AdminToken == "" {
+		return s.backToPage()
+	}
+	if subtle.ConstantTimeCompare([]byte(form.Get("token")), []byte(s.opts.AdminToken)) != 1 {
+		return s.inspectorLogin(http.StatusUnauthorized, "That is not the admin token.")
+	}
+	return s.backToPage().withHeader("Set-Cookie", s.sessionCookie(r, string(s.inspector.session), 0).String())
+}
+
+// inspectorSignOut answers the "sign out" button: it ends the session.
+func (s *Server) inspectorSignOut(r *http.Request, _ *exchange) answer {
+	if _, refusal, ok := s.formPost(r, true); !ok {
+		return refusal
+	}
+	return s.backToPage().withHeader("Set-Cookie", s.sessionCookie(r, "", -1).String())
+}
+
+// sessionCookie is the inspector's session cookie with value; maxAge -1
+// deletes it.
+func (s *Server) sessionCookie(r *http.Request, value string, maxAge int) *http.Cookie {
+	return &http.Cookie{
+		Name:     sessionCookie,
+		Value:    value,
+		Path:     adminPrefix,
+		MaxAge:   maxAge,
+		HttpOnly: true,
+		Secure:   r.TLS != nil,
+		SameSite: http.SameSiteStrictMode,
+	}
+}

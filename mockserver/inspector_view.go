@@ -1,0 +1,255 @@
+package mockserver
+
+import (
+	"maps"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/benjiconnect/benji/gen"
+)
+
+// The inspector's view model: what page.html.tmpl renders, made from the
+// journal and the fault queue. Every string in it is plain text, escaped by
+// html/template where the template puts it.
+
+// pageView is what the page's template renders.
+type pageView struct {
+	Contract string
+	// TokenSet says an admin token protects the page: it offers to sign out.
+	TokenSet bool
+	// LoginError is the token form's complaint, on the token form.
+	LoginError string
+	Filter     filterForm
+	Outcomes   []string
+	Statuses   []int
+	Examples   []string
+	Modes      []modeChoice
+	Fault      faultForm
+	// FaultError says why the fault form's fault was refused.
+	FaultError string
+	// Refresh is the page's own address, with its filters.
+	Refresh string
+	// LiveURL is the fragment the script polls; IntervalMS how often.
+	LiveURL    string
+	IntervalMS int64
+	Live       liveView
+}
+
+// liveView is the part of the page that updates by itself.
+type liveView struct {
+	// Problems lists what is wrong with the filters; nothing is listed then.
+	Problems []gen.FieldError
+	Entries  []entryView
+	// Limit is how many entries are shown at most; More says more match.
+	Limit int
+	More  bool
+	// MaxLimit is the most entries the page shows, whatever the limit.
+	MaxLimit int
+	// Filtered says a filter is set.
+	Filtered bool
+	// BodiesOmitted counts the entries listed without their bodies, past
+	// maxPageBodyLines.
+	BodiesOmitted int
+	Faults        []faultView
+	// Drift is proxy mode's summary of how the real API's answers depart
+	// from the contract, rendered only when non-empty. Whatever fills it
+	// must also feed liveTag, or a poll would get 304 after it changed.
+	Drift []driftView
+}
+
+// driftView is one line of the drift summary.
+type driftView struct {
+	Field, Message string
+	Count          int
+}
+
+// filterForm holds the filter form's values as given.
+type filterForm struct {
+	Outcome, Status, UserExternalID, Limit string
+}
+
+// modeChoice is one of the contract's modes, for a select.
+type modeChoice struct {
+	Value, Name string
+}
+
+// entryView is one journal entry as the page shows it.
+type entryView struct {
+	Seq                 uint64
+	Time, TimeFull      string
+	Method, Path        string
+	Status, StatusClass string
+	Outcome             string
+	RequestID           string
+	Injected            string
+	Token               string
+	// The decoded body's main fields, when it matched the contract.
+	Decoded        bool
+	Mode           string
+	DisplayName    string
+	PartnershipID  string
+	UserExternalID string
+	Actions        []string
+	Body           bodyView
+	// Open says the entry's details start unfolded: it has violations.
+	Open bool
+	// BodyOmitted says the page's budget of body lines ran out before
+	// this entry.
+	BodyOmitted       bool
+	Violations        int
+	ViolationsOmitted int
+	Truncated         bool
+	EmptyBody         bool
+}
+
+// faultView is one queued fault as the page shows it.
+type faultView struct {
+	What  string
+	Match string
+	Times int
+}
+
+// pageView builds the page from the journal and the fault queue, filtered
+// by q as GET /__mock/requests is (same parameters, same checks). It
+// returns 400 with the filters' problems listed when q is not valid.
+func (s *Server) pageView(q url.Values) (pageView, int) {
+	in := s.inspector
+	v := pageView{
+		Contract: s.cat.contractID,
+		TokenSet: s.opts.AdminToken != "",
+		Filter: filterForm{
+			Outcome:        cutString(q.Get("outcome"), maxPathBytes),
+			Status:         cutString(q.Get("status"), maxPathBytes),
+			UserExternalID: cutString(q.Get("user_external_id"), maxPathBytes),
+			Limit:          cutString(q.Get("limit"), maxPathBytes),
+		},
+		Outcomes:   in.outcomes,
+		Statuses:   in.statuses,
+		Examples:   in.examples,
+		IntervalMS: pollInterval.Milliseconds(),
+		Refresh:    inspectorPath,
+		LiveURL:    livePath,
+	}
+	for _, value := range slices.Sorted(maps.Keys(in.modes)) {
+		v.Modes = append(v.Modes, modeChoice{Value: value, Name: in.modes[value]})
+	}
+	if len(q) > 0 {
+		v.Refresh += "?" + q.Encode()
+		v.LiveURL += "?" + q.Encode()
+	}
+	for _, f := range s.Faults() {
+		v.Live.Faults = append(v.Live.Faults, in.faultView(f))
+	}
+	f, problems := s.parseFilter(q)
+	if len(problems) > 0 {
+		v.Live.Problems = problems[:min(len(problems), s.cat.contract.MaxViolations)]
+		return v, http.StatusBadRequest
+	}
+	v.Live.Filtered = f.Status != 0 || f.Outcome != "" || f.UserExternalID != ""
+	limit := f.Limit
+	if limit == 0 {
+		limit = defaultPageEntries
+	}
+	limit = min(limit, maxPageEntries)
+	f.Limit = limit + 1 // one more, to know that more match
+	entries := s.Requests(f)
+	v.Live.Limit, v.Live.MaxLimit, v.Live.More = limit, maxPageEntries, len(entries) > limit
+	entries = entries[:min(len(entries), limit)]
+	v.Live.Entries = make([]entryView, len(entries))
+	budget := maxPageBodyLines
+	for i := range entries {
+		ev := in.entryView(&entries[i], budget > 0)
+		v.Live.Entries[i] = ev
+		budget -= ev.Body.cost()
+		if ev.BodyOmitted {
+			v.Live.BodiesOmitted++
+		}
+	}
+	return v, http.StatusOK
+}
+
+// entryView makes the page's view of an entry; withBody says whether to
+// lay its body out.
+func (in *inspector) entryView(e *Entry, withBody bool) entryView {
+	v := entryView{
+		Seq:               e.Seq,
+		Time:              e.Time.Format("15:04:05.000"),
+		TimeFull:          e.Time.Format(time.RFC3339Nano),
+		Method:            e.Method,
+		Path:              e.Path,
+		Status:            strconv.Itoa(e.Status),
+		StatusClass:       "s" + strconv.Itoa(e.Status/100),
+		Outcome:           e.Outcome,
+		RequestID:         e.RequestID,
+		Injected:          e.Injected,
+		Token:             e.Token,
+		Violations:        len(e.Violations),
+		ViolationsOmitted: e.ViolationsOmitted,
+		Truncated:         e.Truncated,
+		EmptyBody:         e.Body == "",
+		Open:              len(e.Violations) > 0,
+	}
+	if e.Status == 0 {
+		v.Status = "—"
+	}
+	switch {
+	case v.EmptyBody && len(e.Violations) == 0:
+	case withBody:
+		v.Body = viewBody(e.Body, e.Violations)
+	default:
+		v.BodyOmitted, v.Open = true, false
+	}
+	if r := e.Request; r != nil {
+		v.Decoded = true
+		v.Mode = in.named(in.modes, int64(r.Mode))
+		v.DisplayName = r.DisplayName
+		if r.PartnershipId != nil {
+			v.PartnershipID = partnershipID(*r.PartnershipId)
+		}
+		if r.UserExternalId != nil {
+			v.UserExternalID = *r.UserExternalId
+		}
+		if r.CustomAttributes != nil && r.CustomAttributes.Actions != nil {
+			for _, a := range *r.CustomAttributes.Actions {
+				action := in.named(in.actionModes, int64(a.Mode)) + " × " + strconv.FormatInt(a.Amount, 10)
+				if a.AllowsEditing != nil && *a.AllowsEditing {
+					action += ", editable"
+				}
+				v.Actions = append(v.Actions, action)
+			}
+		}
+	}
+	return v
+}
+
+// named writes an enum value with its contract name: "3 Transfer".
+func (in *inspector) named(names map[string]string, value int64) string {
+	s := strconv.FormatInt(value, 10)
+	if name, ok := names[s]; ok {
+		return s + " " + name
+	}
+	return s
+}
+
+func (in *inspector) faultView(f Fault) faultView {
+	v := faultView{What: strings.TrimPrefix(f.describe(), "fault "), Times: f.Times}
+	var match []string
+	for _, m := range []struct{ name, value string }{
+		{"user_external_id", f.Match.UserExternalID},
+		{"display_name", f.Match.DisplayName},
+		{"partnership_id", f.Match.PartnershipID},
+	} {
+		if m.value != "" {
+			match = append(match, m.name+"="+strconv.Quote(m.value))
+		}
+	}
+	if f.Match.Mode != 0 {
+		match = append(match, "mode="+in.named(in.modes, int64(f.Match.Mode)))
+	}
+	v.Match = strings.Join(match, ", ")
+	return v
+}

@@ -210,7 +210,10 @@ type driftKey struct {
 // driftReport is the running sum behind Server.Drift, safe for concurrent
 // use.
 type driftReport struct {
-	mu       sync.Mutex
+	mu sync.Mutex
+	// changes counts the answers added and the resets: the inspector's
+	// fragment changes with it.
+	changes  uint64
 	answers  int
 	departed int
 	omitted  int
@@ -220,6 +223,7 @@ type driftReport struct {
 func (d *driftReport) add(status int, departures []contract.Departure, omitted int, requestID string, at time.Time) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	d.changes++
 	d.answers++
 	if len(departures) == 0 {
 		return
@@ -268,5 +272,13 @@ func (d *driftReport) report() DriftReport {
 func (d *driftReport) reset() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	d.changes++
 	d.answers, d.departed, d.omitted, d.byKey = 0, 0, 0, nil
+}
+
+// version changes whenever the report does.
+func (d *driftReport) version() uint64 {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.changes
 }

@@ -38,6 +38,7 @@ const (
 	faultFormPath     = uiPrefix + "/faults"
 	clearFaultsPath   = uiPrefix + "/faults/clear"
 	clearRequestsPath = uiPrefix + "/requests/clear"
+	clearDriftPath    = uiPrefix + "/drift/clear"
 	loginPath         = uiPrefix + "/login"
 	logoutPath        = uiPrefix + "/logout"
 )
@@ -239,7 +240,7 @@ func (s *Server) inspectorLive(r *http.Request, x *exchange) answer {
 func (s *Server) liveTag(q url.Values) string {
 	seq, n := s.journal.version()
 	h := fnv.New64a()
-	fmt.Fprintf(h, "%d\x00%s\x00%d\x00%d\x00%v", s.inspector.nonce, q.Encode(), seq, n, s.Faults())
+	fmt.Fprintf(h, "%d\x00%s\x00%d\x00%d\x00%v\x00%d", s.inspector.nonce, q.Encode(), seq, n, s.Faults(), s.drift.version())
 	return `"` + strconv.FormatUint(h.Sum64(), 36) + `"`
 }
 

@@ -154,6 +154,15 @@ func (s *Server) inspectorClearFaults(r *http.Request, _ *exchange) answer {
 	return s.backToPage()
 }
 
+// inspectorResetDrift answers the "clear the drift report" button.
+func (s *Server) inspectorResetDrift(r *http.Request, _ *exchange) answer {
+	if _, refusal, ok := s.formPost(r, false); !ok {
+		return refusal
+	}
+	s.ResetDrift()
+	return s.backToPage()
+}
+
 // inspectorResetRequests answers the "clear journal" button.
 func (s *Server) inspectorResetRequests(r *http.Request, _ *exchange) answer {
 	if _, refusal, ok := s.formPost(r, false); !ok {

@@ -588,3 +588,51 @@ func BenchmarkInspectorPage(b *testing.B) {
 		}
 	})
 }
+
+// In proxy mode the page sums up the drift report and shows, on each
+// entry, what the upstream answered; what the upstream sent is escaped.
+// Without an upstream there is no drift section.
+func TestInspectorShowsDriftInProxyMode(t *testing.T) {
+	const hostile = `<img src=x onerror=alert(1)>`
+	up := startUpstream(t, false, answers(200, `{"code":"ok","data":{"token":"`+hostile+`"}}`))
+	ts, _, _ := startProxy(t, up.URL)
+	plain := mockserver.NewTestServer(t)
+	if page := request(t, "GET", plain.URL+"/__mock/", ""); strings.Contains(string(page.body), `id="drift"`) {
+		t.Errorf("a mock that is not a proxy shows a drift section")
+	}
+	empty := request(t, "GET", ts.URL+"/__mock/", "")
+	if !strings.Contains(string(empty.body), "None so far: every answer matched the contract.") {
+		t.Errorf("a proxy with no answers yet lacks the empty drift section:\n%s", empty.body)
+	}
+	create(t, ts, seedConnect)
+	create(t, ts, `{"mode":2}`)
+	page := string(request(t, "GET", ts.URL+"/__mock/", "").body)
+	for _, want := range []string{
+		`id="drift"`, `<span class="count">2 of 2</span>`, `<code>/data/token</code>`, "must be a uuid",
+		`<code>&#34;&lt;img src=x onerror=alert(1)&gt;&#34;</code>`, "<td>2</td>",
+		"the mock would have answered <code>invalid_request</code>",
+		`<li class="violation">/data/token: must be a uuid, got &#34;&lt;img src=x onerror=alert(1)&gt;&#34;</li>`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the page lacks %q", want)
+		}
+	}
+	if strings.Contains(page, "<img") {
+		t.Errorf("the page holds the upstream's markup unescaped")
+	}
+
+	live := request(t, "GET", ts.URL+"/__mock/ui/live", "")
+	etag := live.header.Get("ETag")
+	if a := request(t, "GET", ts.URL+"/__mock/ui/live", "", "If-None-Match", etag); a.status != 304 {
+		t.Errorf("an idle proxy's fragment: %d, want 304", a.status)
+	}
+	if a := postForm(t, ts, "/__mock/ui/drift/clear", nil, "Sec-Fetch-Site", "cross-site"); a.status != 403 || ts.Drift().Answers != 2 {
+		t.Errorf("a cross-site clear: %d with %d answers left, want 403 and the report kept", a.status, ts.Drift().Answers)
+	}
+	if a := postForm(t, ts, "/__mock/ui/drift/clear", nil); a.status != 303 || ts.Drift().Answers != 0 {
+		t.Errorf("clearing the drift report: %d with %d answers left, want 303 and none", a.status, ts.Drift().Answers)
+	}
+	if a := request(t, "GET", ts.URL+"/__mock/ui/live", "", "If-None-Match", etag); a.status != 200 {
+		t.Errorf("the fragment after the report was cleared: %d, want 200", a.status)
+	}
+}

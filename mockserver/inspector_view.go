@@ -56,15 +56,75 @@ type liveView struct {
 	BodiesOmitted int
 	Faults        []faultView
 	// Drift is proxy mode's summary of how the real API's answers depart
-	// from the contract, rendered only when non-empty. Whatever fills it
-	// must also feed liveTag, or a poll would get 304 after it changed.
-	Drift []driftView
+	// from the contract; nil when the mock is not a proxy. liveTag follows
+	// its changes (driftReport.changes).
+	Drift *driftSummary
 }
+
+// driftSummary is the drift report as the page shows it: at most
+// maxPageDrift departures, the most frequent first.
+type driftSummary struct {
+	Upstream          string
+	Answers, Departed int
+	Items             []driftView
+	// More counts the departures not shown; Omitted, those the report
+	// itself only counted.
+	More, Omitted int
+}
+
+// maxPageDrift bounds the departures the page lists.
+const maxPageDrift = 50
 
 // driftView is one line of the drift summary.
 type driftView struct {
-	Field, Message string
-	Count          int
+	Status     int
+	Where      string // "status", "header NAME", or a JSON pointer
+	Rule, Got  string
+	Count      int
+	LastSeen   string
+	RequestIDs []string
+}
+
+// driftSummary makes the page's view of the drift report.
+func (s *Server) driftSummary() *driftSummary {
+	r := s.Drift()
+	d := &driftSummary{Upstream: r.Upstream, Answers: r.Answers, Departed: r.Departed, Omitted: r.Omitted}
+	for i, e := range r.Drift {
+		if i == maxPageDrift {
+			d.More = len(r.Drift) - i
+			break
+		}
+		d.Items = append(d.Items, driftView{
+			Status: e.Status, Where: departureWhere(e.Departure), Rule: e.Rule, Got: e.Got, Count: e.Count,
+			LastSeen: e.LastSeen.Format("15:04:05"), RequestIDs: e.RequestIDs,
+		})
+	}
+	return d
+}
+
+// departureWhere names where a departure is: "status", "header NAME", a
+// JSON pointer, or "body".
+func departureWhere(d Departure) string {
+	switch {
+	case d.Kind == DepartureStatus:
+		return "status"
+	case d.Kind == DepartureHeader:
+		return "header " + d.Where
+	case d.Where == "":
+		return "body"
+	}
+	return d.Where
+}
+
+// upstreamView is what became of a request at the upstream, in proxy mode.
+type upstreamView struct {
+	Status    int
+	Duration  string
+	Error     string
+	RequestID string
+	// Drift lists the answer's departures as "where: rule, got value".
+	Drift        []string
+	DriftOmitted int
 }
 
 // filterForm holds the filter form's values as given.
@@ -104,6 +164,10 @@ type entryView struct {
 	ViolationsOmitted int
 	Truncated         bool
 	EmptyBody         bool
+	// In proxy mode: the refusal the mock would have answered, and what
+	// the upstream answered.
+	WouldRefuse string
+	Upstream    *upstreamView
 }
 
 // faultView is one queued fault as the page shows it.
@@ -143,6 +207,9 @@ func (s *Server) pageView(q url.Values) (pageView, int) {
 	}
 	for _, f := range s.Faults() {
 		v.Live.Faults = append(v.Live.Faults, in.faultView(f))
+	}
+	if s.upstream != nil {
+		v.Live.Drift = s.driftSummary()
 	}
 	f, problems := s.parseFilter(q)
 	if len(problems) > 0 {
@@ -202,6 +269,14 @@ func (in *inspector) entryView(e *Entry, withBody bool) entryView {
 		v.Body = viewBody(e.Body, e.Violations)
 	default:
 		v.BodyOmitted, v.Open = true, false
+	}
+	v.WouldRefuse = e.WouldRefuse
+	if u := e.Upstream; u != nil {
+		v.Upstream = &upstreamView{Status: u.Status, Duration: u.Duration.Round(10 * time.Microsecond).String(),
+			Error: u.Error, RequestID: u.RequestID, DriftOmitted: u.DriftOmitted}
+		for _, d := range u.Drift {
+			v.Upstream.Drift = append(v.Upstream.Drift, d.String())
+		}
 	}
 	if r := e.Request; r != nil {
 		v.Decoded = true

@@ -221,6 +221,7 @@ func (s *Server) routes() *echo.Echo {
 			faultFormPath:     s.inspectorQueueFault,
 			clearFaultsPath:   s.inspectorClearFaults,
 			clearRequestsPath: s.inspectorResetRequests,
+			clearDriftPath:    s.inspectorResetDrift,
 			loginPath:         s.inspectorSignIn,
 			logoutPath:        s.inspectorSignOut,
 		} {

@@ -370,7 +370,9 @@ func TestTokenNeverLeaks(t *testing.T) {
 // TestConcurrentCreateToken shares one client across goroutines; run with -race.
 func TestConcurrentCreateToken(t *testing.T) {
 	ts := mockserver.NewTestServer(t)
-	c := newClient(t, ts.URL, fast)
+	// Enough attempts that no request fails, however the 10 faults fall
+	// among the goroutines (three attempts let one request meet three).
+	c := newClient(t, ts.URL, client.WithRetryPolicy(client.RetryPolicy{MaxAttempts: 11, BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond}))
 	ts.QueueFault(mockserver.Fault{Status: 429, Times: 10})
 	var wg sync.WaitGroup
 	var mu sync.Mutex

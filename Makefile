@@ -65,9 +65,10 @@ bench: bench-go ## bench-go, then the side-by-side load of the mock and the bare
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq wrk; } || { echo "install wrk first"; exit 1; }
 	$(GO) run ./bench/sidebyside -rounds $(ROUNDS) -duration $(ROUNDTIME)
 
-bench-proxy: ## Proxy mode's overhead: requests through benji-mock --upstream against requests straight to the same upstream (wrk)
+bench-proxy: ## Proxy mode's overhead: requests through benji-mock --upstream, then through a bare httputil reverse proxy, each against requests straight to the same upstream (wrk)
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq wrk; } || { echo "install wrk first"; exit 1; }
 	$(GO) run ./bench/sidebyside -proxy -rounds $(ROUNDS) -duration $(ROUNDTIME)
+	$(GO) run ./bench/sidebyside -proxy -bare-proxy -rounds $(ROUNDS) -duration $(ROUNDTIME)
 
 build: ## Build bin/benji-mock
 	$(GO) build -o bin/benji-mock ./cmd/benji-mock

@@ -72,12 +72,20 @@ func main() {
 	profile := flag.String("profile", "", "after the rounds, load each server once more while taking a CPU profile into this folder, and print CPU time per request by function")
 	gogc := flag.String("gogc", "", "run both servers with this GOGC; by default each keeps its own (benji-mock 400, the reference Go's 100)")
 	proxy := flag.Bool("proxy", false, "run the mock as a proxy in front of the reference (--upstream) and compare requests through it with requests straight to the reference")
+	bareProxy := flag.Bool("bare-proxy", false, "with -proxy, put a bare net/http/httputil reverse proxy where the mock would be: the yardstick of a Go proxy's cost")
 	flag.Parse()
 	args := strings.Fields(*mockArgs)
 	if *proxy {
 		args = append(args, "--upstream", "http://"+referenceAddr)
 	}
-	if err := run(*rounds, *duration, *connections, *threads, args, *profile, *gogc, *proxy); err != nil {
+	if *bareProxy && !*proxy {
+		fmt.Fprintln(os.Stderr, "bench: -bare-proxy needs -proxy")
+		os.Exit(2)
+	}
+	if *bareProxy {
+		args = []string{"--proxy-to", "http://" + referenceAddr}
+	}
+	if err := run(*rounds, *duration, *connections, *threads, args, *profile, *gogc, *proxy, *bareProxy); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -86,7 +94,7 @@ func main() {
 // referenceAddr is where the reference server listens.
 const referenceAddr = "127.0.0.1:4021"
 
-func run(rounds int, duration time.Duration, connections, threads int, mockArgs []string, profileDir, gogc string, proxy bool) error {
+func run(rounds int, duration time.Duration, connections, threads int, mockArgs []string, profileDir, gogc string, proxy, bareProxy bool) error {
 	if rounds < 1 {
 		return errors.New("-rounds must be at least 1")
 	}
@@ -119,7 +127,12 @@ func run(rounds int, duration time.Duration, connections, threads int, mockArgs 
 		return err
 	}
 	defer logFile.Close()
-	mock.cmd = exec.Command(filepath.Join(dir, "benji-mock"), append([]string{"--addr", mock.addr, "--pprof-addr", mock.pprofAddr}, mockArgs...)...)
+	mockBin := "benji-mock"
+	if bareProxy {
+		mockBin = "reference"
+		mock.name = "bare-proxy"
+	}
+	mock.cmd = exec.Command(filepath.Join(dir, mockBin), append([]string{"--addr", mock.addr, "--pprof-addr", mock.pprofAddr}, mockArgs...)...)
 	mock.cmd.Stderr = logFile // the default text log, one line a request, kept on
 	ref.cmd = exec.Command(filepath.Join(dir, "reference"), "--addr", ref.addr, "--pprof-addr", ref.pprofAddr)
 	gcNote := "each its own GOGC"

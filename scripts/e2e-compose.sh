@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # End-to-end check of the container image and compose.yaml with a real Docker
 # engine: build, start, wait for health, check the consumer got a token over
-# compose's service DNS, check answers from the host, check the image size,
-# stop the mock and check it exited cleanly. Everything it creates is removed
+# compose's service DNS, check answers from the host and the request
+# inspector, run the image in proxy mode in front of the compose mock, check
+# the image size, stop the mock and check it exited cleanly. Everything it creates is removed
 # on exit, failure included; a dockerd it started is stopped again.
 #
 # Works as root on a fresh Debian machine (it installs docker.io and
@@ -13,6 +14,8 @@ cd "$(dirname "$0")/.."
 
 PROJECT=benji-e2e
 PORT=${BENJI_MOCK_PORT:-4010}
+PROXY_PORT=${BENJI_E2E_PROXY_PORT:-4019}
+PROXY_CONTAINER=benji-e2e-proxy
 MOCK_IMAGE=benji-mock:local
 CONSUMER_IMAGE=benji-consumer:local
 BUILDER_IMAGE=benji-e2e-go:local
@@ -34,6 +37,7 @@ cleanup() {
   status=$?
   say "cleaning up"
   if command -v docker-compose >/dev/null && docker info >/dev/null 2>&1; then
+    docker rm -f "$PROXY_CONTAINER" >/dev/null 2>&1 || true
     compose down --volumes --remove-orphans --timeout 5 >/dev/null 2>&1 || true
     docker rmi -f "$MOCK_IMAGE" "$CONSUMER_IMAGE" >/dev/null 2>&1 || true
     # The build stages, which inherit the builder image's label, then the builder.
@@ -135,6 +139,29 @@ passed "seed transfer request: 200 $(cat "$workdir/ok.json")"
 code=$(curl -sS -o "$workdir/bad.json" -w '%{http_code}' "$url" -H 'Authorization: Bearer t' -H 'Content-Type: application/json' -d '{"mode":2,"display_name":"x"}')
 [ "$code" = 400 ] && grep -q '"field":"/mode"' "$workdir/bad.json" || fail "bad request: $code $(cat "$workdir/bad.json")"
 passed "bad request: 400 $(cat "$workdir/bad.json")"
+
+say "the request inspector from the host"
+curl -fsS -D "$workdir/page.head" -o "$workdir/page.html" "http://127.0.0.1:$PORT/__mock/" || fail "GET /__mock/"
+grep -qi "^content-security-policy: default-src 'none'" "$workdir/page.head" || fail "the inspector page has no strict CSP: $(cat "$workdir/page.head")"
+grep -q '<code>/mode</code>' "$workdir/page.html" || fail "the inspector page does not show the bad request's violation"
+curl -fsS -o /dev/null "http://127.0.0.1:$PORT/__mock/ui/inspector.js" || fail "the inspector's script is not served from the image"
+passed "the inspector page: CSP, the violation beside its body, its script from the binary"
+
+say "proxy mode: the image in front of the compose mock"
+docker run -d --name "$PROXY_CONTAINER" --network "${PROJECT}_default" -p "127.0.0.1:$PROXY_PORT:4010" \
+  -e BENJI_MOCK_UPSTREAM=http://benji-mock:4010 -e BENJI_MOCK_UPSTREAM_ALLOW_HTTP=true "$MOCK_IMAGE" >/dev/null
+for _ in $(seq 60); do curl -fsS -o /dev/null "http://127.0.0.1:$PROXY_PORT/healthz" 2>/dev/null && break; sleep 0.5; done
+code=$(curl -sS -o "$workdir/proxied.json" -w '%{http_code}' "http://127.0.0.1:$PROXY_PORT/verify/token/create" \
+  -H 'Authorization: Bearer proxied-partner-token' -H 'Content-Type: application/json' -d "$seed")
+proxied=$(sed -n 's/.*"token":"\([^"]*\)".*/\1/p' "$workdir/proxied.json")
+[ "$code" = 200 ] && [ -n "$proxied" ] || { docker logs "$PROXY_CONTAINER"; fail "through the proxy: $code $(cat "$workdir/proxied.json")"; }
+curl -fsS "http://127.0.0.1:$PORT/__mock/tokens/$proxied" | grep -q '"display_name":"Reward Cookies"' \
+  || fail "the upstream mock did not issue the token the proxy passed on"
+curl -fsS "http://127.0.0.1:$PROXY_PORT/__mock/drift" | grep -q '"answers":1,"departed":0' \
+  || fail "the proxy's drift report: $(curl -sS "http://127.0.0.1:$PROXY_PORT/__mock/drift")"
+docker logs "$PROXY_CONTAINER" 2>&1 | grep -q 'proxied-partner-token' && fail "the proxy logged the bearer token"
+passed "proxy mode: the upstream's token passed on, no drift, no token in the log"
+docker rm -f "$PROXY_CONTAINER" >/dev/null
 
 say "graceful stop"
 docker stop -t 10 "$mock" >/dev/null

@@ -226,16 +226,18 @@ func (cfg *config) baseOptions(logger *slog.Logger) mockserver.Options {
 // what a reader of the log needs to know about the running mock. It says
 // whether an admin token is set, never the token.
 func (cfg *config) listeningAttrs(addr, contract string) []any {
-	return []any{
+	attrs := []any{
 		"addr", addr,
 		"version", version(),
 		"contract", contract,
 		"admin", cfg.admin,
 		"admin_token", cfg.adminToken.set(),
 		"tokens", len(cfg.tokens),
-		"upstream", cfg.upstream,
-		"record", cfg.record,
 	}
+	if cfg.upstream != "" { // proxy mode; the URL holds no credentials (refused)
+		attrs = append(attrs, "upstream", cfg.upstream, "upstream_timeout", cfg.upstreamTimeout, "refuse_invalid", cfg.refuseInvalid, "record", cfg.record)
+	}
+	return attrs
 }
 
 // tokenList is the --tokens flag: comma-separated bearer tokens, blanks

@@ -56,7 +56,7 @@ func (s *Server) decideAnswer(r *http.Request, x *exchange) answer {
 // preferredAnswer is the Prefer header's choice, else a fresh token or, in
 // proxy mode, the upstream's answer.
 func (s *Server) preferredAnswer(r *http.Request, x *exchange) answer {
-	if prefer := headerValue(r.Header, "Prefer"); prefer != "" {
+	if prefer := strings.Join(r.Header["Prefer"], ", "); prefer != "" { // several Prefer headers are one list (RFC 7240)
 		status, example, err := parsePrefer(prefer)
 		var c *cannedResponse
 		if err == nil && (status != 0 || example != "") {

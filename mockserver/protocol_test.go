@@ -446,3 +446,24 @@ func TestResetFault(t *testing.T) {
 		t.Errorf("journal %+v, want status 500 outcome reset", e)
 	}
 }
+
+// Several Prefer headers are one list of preferences (RFC 7240): a code in
+// the second counts.
+func TestPreferHeadersAreOneList(t *testing.T) {
+	ts := mockserver.NewTestServer(t)
+	req, _ := http.NewRequest(http.MethodPost, ts.URL+createPath, strings.NewReader(seedConnect))
+	req.Header.Set("Authorization", "Bearer "+partnerToken)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header["Prefer"] = []string{"respond-async", "code=429"}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 429 {
+		t.Errorf("status %d, want the 429 the second Prefer header asks for", resp.StatusCode)
+	}
+	if e := ts.Requests(mockserver.Filter{})[0]; e.Injected != "prefer respond-async, code=429" {
+		t.Errorf("injected = %q", e.Injected)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -34,9 +35,12 @@ const MaxAdminBodyBytes = 64 << 10
 //
 // server.go routes them; each takes the request and returns its answer.
 
-// adminOnly answers h's answer when the request may use the admin API
-// (adminAllowed), and 401 otherwise.
+// adminOnly answers h's answer when the request may use the admin API:
+// adminGuard lets it through and adminAllowed allows it (401 otherwise).
 func (s *Server) adminOnly(r *http.Request, h func(*http.Request) answer) answer {
+	if outcome, why := s.adminGuard(r); outcome != "" {
+		return s.errorAnswer(http.StatusForbidden, outcome, why)
+	}
 	if !s.adminAllowed(r) {
 		return s.errorAnswer(http.StatusUnauthorized, OutcomeUnauthorized,
 			`The admin API needs "Authorization: Bearer <admin token>" (see BENJI_MOCK_ADMIN_TOKEN).`).
@@ -47,11 +51,7 @@ func (s *Server) adminOnly(r *http.Request, h func(*http.Request) answer) answer
 
 // adminAllowed reports whether the request may use the admin API: always
 // when Options.AdminToken is empty; else with that bearer token, or with the
-// inspector's session cookie (see inspectorSession). A browser sends the
-// cookie by itself, so a request it carries that changes something must
-// also come from the mock's own pages (http.CrossOriginProtection): the
-// cookie is SameSite=Strict, but another port of the same host is the same
-// site.
+// inspector's session cookie (see inspector.validSession).
 func (s *Server) adminAllowed(r *http.Request) bool {
 	if s.opts.AdminToken == "" {
 		return true
@@ -59,7 +59,52 @@ func (s *Server) adminAllowed(r *http.Request) bool {
 	if token, bearer := bearerToken(headerValue(r.Header, "Authorization")); bearer {
 		return subtle.ConstantTimeCompare([]byte(token), []byte(s.opts.AdminToken)) == 1
 	}
-	return s.inspector.validSession(r) && s.inspector.crossOrigin.Check(r) == nil
+	return s.inspector.validSession(r)
+}
+
+// adminGuard keeps web pages out of the admin API and the inspector, which
+// a browser on the developer's machine can reach:
+//   - a request that changes something must come from the mock's own pages
+//     (http.CrossOriginProtection, by Sec-Fetch-Site or Origin): curl and
+//     Go clients send neither header and pass; another site's page, which
+//     may post a fault as text/plain without asking, does not (403);
+//   - without an admin token, the Host must be one no web page can point
+//     its own name at (DNS rebinding): an IP address, localhost, a name
+//     without a dot (a compose service), or one of Options.AdminHosts
+//     (403 otherwise). With a token, the token protects.
+//
+// It returns the refusal's outcome and why, for a 403; "" lets r through.
+func (s *Server) adminGuard(r *http.Request) (outcome, why string) {
+	if err := s.inspector.crossOrigin.Check(r); err != nil {
+		return OutcomeCrossOrigin, "The admin API and the inspector refuse changes sent from another site's page (" + err.Error() + ")."
+	}
+	if s.opts.AdminToken == "" && !s.adminHost(r.Host) {
+		return OutcomeForbiddenHost, fmt.Sprintf(
+			"The admin API is open (no admin token), so it answers only requests addressed to an IP address, localhost or a name without a dot, not to %q, which a web page could point at this mock; "+
+				"use one of those, allow the name (--admin-hosts), or set an admin token (--admin-token).", cutString(r.Host, 64))
+	}
+	return "", ""
+}
+
+// adminHost reports whether host (a Host header, port included) may reach
+// the open admin API: see adminGuard.
+func (s *Server) adminHost(host string) bool {
+	name := host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		name = h
+	}
+	name = strings.TrimSuffix(strings.Trim(name, "[]"), ".")
+	lower := strings.ToLower(name)
+	switch {
+	case net.ParseIP(name) != nil, !strings.Contains(name, "."), lower == "localhost", strings.HasSuffix(lower, ".localhost"):
+		return true
+	}
+	for _, allowed := range s.opts.AdminHosts {
+		if strings.EqualFold(allowed, name) {
+			return true
+		}
+	}
+	return false
 }
 
 // journalQuery lists the query parameters GET /__mock/requests takes.

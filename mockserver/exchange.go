@@ -48,6 +48,9 @@ const (
 	// OutcomeCrossOrigin is the inspector's refusal of a form posted from
 	// another site's page.
 	OutcomeCrossOrigin = "cross_origin"
+	// OutcomeForbiddenHost is the open admin API's refusal of a request
+	// addressed to a name a web page could point at the mock.
+	OutcomeForbiddenHost = "forbidden_host"
 )
 
 // RequestIDHeader names the header that identifies a request in the journal

@@ -200,6 +200,9 @@ func (in *inspector) validSession(r *http.Request) bool {
 // inspectorPage answers GET /__mock/: the page, or the token form when an
 // admin token is set and the browser has not given it.
 func (s *Server) inspectorPage(r *http.Request, _ *exchange) answer {
+	if outcome, why := s.adminGuard(r); outcome != "" {
+		return s.inspectorMessage(http.StatusForbidden, outcome, why)
+	}
 	if !s.adminAllowed(r) {
 		return s.inspectorLogin(http.StatusUnauthorized, "")
 	}
@@ -212,6 +215,9 @@ func (s *Server) inspectorPage(r *http.Request, _ *exchange) answer {
 // script then leaves the page alone). It is logged at debug level.
 func (s *Server) inspectorLive(r *http.Request, x *exchange) answer {
 	x.quiet = true
+	if outcome, why := s.adminGuard(r); outcome != "" {
+		return s.inspectorMessage(http.StatusForbidden, outcome, why)
+	}
 	if !s.adminAllowed(r) {
 		return s.inspectorMessage(http.StatusUnauthorized, OutcomeUnauthorized, "Signed out: reload the page to give the admin token again.").
 			withHeader("Www-Authenticate", `Bearer realm="benji-mock admin"`)

@@ -35,9 +35,8 @@ type faultForm struct {
 // that the admin token allows it (unless open is set), and that it is a
 // form within MaxAdminBodyBytes. It returns the form, or the refusal.
 func (s *Server) formPost(r *http.Request, open bool) (url.Values, answer, bool) {
-	if err := s.inspector.crossOrigin.Check(r); err != nil {
-		return nil, s.inspectorMessage(http.StatusForbidden, OutcomeCrossOrigin,
-			"This form may only be sent from the inspector's own page ("+err.Error()+")."), false
+	if outcome, why := s.adminGuard(r); outcome != "" {
+		return nil, s.inspectorMessage(http.StatusForbidden, outcome, why), false
 	}
 	if !open && !s.adminAllowed(r) {
 		return nil, s.inspectorLogin(http.StatusUnauthorized, ""), false

@@ -2,6 +2,7 @@ package mockserver_test
 
 import (
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -75,7 +76,7 @@ func TestInspectorAccess(t *testing.T) {
 		{"protected: the stylesheet, for the token form", protected, "GET", "/__mock/ui/inspector.css", nil, 200, "", false},
 		{"protected: the JSON journal with the cookie", protected, "GET", "/__mock/requests", []string{"Cookie", cookie}, 200, "Journaled Name", true},
 		{"protected: the JSON journal without", protected, "GET", "/__mock/requests", nil, 401, "", false},
-		{"protected: a cross-site DELETE with the cookie", protected, "DELETE", "/__mock/requests", []string{"Cookie", cookie, "Sec-Fetch-Site", "same-site"}, 401, "", false},
+		{"protected: a cross-site DELETE with the cookie", protected, "DELETE", "/__mock/requests", []string{"Cookie", cookie, "Sec-Fetch-Site", "same-site"}, 403, "cross_origin", false},
 		{"disabled: the page", disabled, "GET", "/__mock/", nil, 404, "", false},
 		{"disabled: the fragment", disabled, "GET", "/__mock/ui/live", nil, 404, "", false},
 		{"disabled: the script", disabled, "GET", "/__mock/ui/inspector.js", nil, 404, "", false},
@@ -364,7 +365,7 @@ func TestInspectorForms(t *testing.T) {
 		{"a mode that is no number", "", "/__mock/ui/faults", url.Values{"status": {"500"}, "match.mode": {"x"}}, nil, 400, "match.mode must be", 1, 1},
 		{"not a form", "", "/__mock/ui/faults", faultForm, []string{"Content-Type", "application/json"}, 415, "", 1, 1},
 		{"a form over 64 KiB", "", "/__mock/ui/faults", url.Values{"example": {strings.Repeat("x", 65<<10)}}, nil, 413, "", 1, 1},
-		{"cross-site: a fault", "", "/__mock/ui/faults", faultForm, []string{"Sec-Fetch-Site", "cross-site"}, 403, "only be sent from the inspector", 1, 1},
+		{"cross-site: a fault", "", "/__mock/ui/faults", faultForm, []string{"Sec-Fetch-Site", "cross-site"}, 403, "refuse changes sent from another site", 1, 1},
 		{"same site, another origin: a fault", "", "/__mock/ui/faults", faultForm, []string{"Sec-Fetch-Site", "same-site"}, 403, "", 1, 1},
 		{"cross-site: clear the faults", "", "/__mock/ui/faults/clear", nil, []string{"Sec-Fetch-Site", "cross-site"}, 403, "", 1, 1},
 		{"cross-site: clear the journal", "", "/__mock/ui/requests/clear", nil, []string{"Sec-Fetch-Site", "cross-site"}, 403, "", 1, 1},
@@ -634,5 +635,71 @@ func TestInspectorShowsDriftInProxyMode(t *testing.T) {
 	}
 	if a := request(t, "GET", ts.URL+"/__mock/ui/live", "", "If-None-Match", etag); a.status != 200 {
 		t.Errorf("the fragment after the report was cleared: %d, want 200", a.status)
+	}
+}
+
+// The admin API and the inspector keep web pages out: a change sent from
+// another site's page is refused whether or not an admin token is set (a
+// page may post a fault as text/plain without asking first), and without a
+// token only hosts that no web page can point at the mock are answered (DNS
+// rebinding). curl and Go clients, which send no Sec-Fetch-Site or Origin,
+// and compose service names pass.
+func TestAdminKeepsWebPagesOut(t *testing.T) {
+	open := mockserver.NewTestServer(t, func(o *mockserver.Options) { o.AdminHosts = []string{"devbox.example.com"} })
+	protected := mockserver.NewTestServer(t, func(o *mockserver.Options) { o.AdminToken = "admin-secret-1234" })
+	const fault = `{"status":429}`
+	tests := []struct {
+		name         string
+		ts           *mockserver.TestServer
+		method, path string
+		body         string
+		header       []string
+		want         int
+		wantOutcome  string
+		queued       int // faults queued on ts afterwards
+	}{
+		{"curl queues a fault", open, "POST", "/__mock/faults", fault, []string{"Content-Type", "application/x-www-form-urlencoded"}, 201, "", 1},
+		{"another site's page posts a fault as text/plain", open, "POST", "/__mock/faults", fault, []string{"Content-Type", "text/plain", "Sec-Fetch-Site", "cross-site"}, 403, mockserver.OutcomeCrossOrigin, 0},
+		{"an older browser's cross-site post, by Origin", open, "POST", "/__mock/faults", fault, []string{"Origin", "https://evil.example"}, 403, mockserver.OutcomeCrossOrigin, 0},
+		{"another site's page clears the journal", open, "DELETE", "/__mock/requests", "", []string{"Sec-Fetch-Site", "cross-site"}, 403, mockserver.OutcomeCrossOrigin, 0},
+		{"a cross-site post with the admin token", protected, "POST", "/__mock/faults", fault, []string{"Authorization", "Bearer admin-secret-1234", "Sec-Fetch-Site", "cross-site"}, 403, mockserver.OutcomeCrossOrigin, 0},
+		{"a rebound name reads the journal", open, "GET", "/__mock/requests", "", []string{"Host", "attacker.example:4010"}, 403, mockserver.OutcomeForbiddenHost, 0},
+		{"a rebound name opens the page", open, "GET", "/__mock/", "", []string{"Host", "attacker.example"}, 403, "", 0},
+		{"localhost with a trailing dot", open, "GET", "/__mock/requests", "", []string{"Host", "localhost.:4010"}, 200, "", 0},
+		{"a compose service name", open, "GET", "/__mock/requests", "", []string{"Host", "benji-mock:4010"}, 200, "", 0},
+		{"localhost", open, "GET", "/__mock/requests", "", []string{"Host", "localhost:4010"}, 200, "", 0},
+		{"a name under .localhost", open, "GET", "/__mock/requests", "", []string{"Host", "app.localhost:4010"}, 200, "", 0},
+		{"an IPv6 address", open, "GET", "/__mock/requests", "", []string{"Host", "[::1]:4010"}, 200, "", 0},
+		{"a name allowed by AdminHosts", open, "GET", "/__mock/requests", "", []string{"Host", "DevBox.example.com:4010"}, 200, "", 0},
+		{"any name with the admin token", protected, "GET", "/__mock/requests", "", []string{"Host", "attacker.example", "Authorization", "Bearer admin-secret-1234"}, 200, "", 0},
+		{"the API itself under any name", open, "GET", "/healthz", "", []string{"Host", "attacker.example"}, 200, "", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.ts.ClearFaults()
+			req, err := http.NewRequest(tt.method, tt.ts.URL+tt.path, strings.NewReader(tt.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := 0; i+1 < len(tt.header); i += 2 {
+				if tt.header[i] == "Host" {
+					req.Host = tt.header[i+1]
+					continue
+				}
+				req.Header.Set(tt.header[i], tt.header[i+1])
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tt.want || (tt.wantOutcome != "" && !strings.Contains(string(body), `"code":"`+tt.wantOutcome+`"`)) {
+				t.Errorf("%d %s, want %d %s", resp.StatusCode, body, tt.want, tt.wantOutcome)
+			}
+			if n := len(tt.ts.Faults()); n != tt.queued {
+				t.Errorf("%d faults queued, want %d", n, tt.queued)
+			}
+		})
 	}
 }

@@ -67,6 +67,12 @@ type Options struct {
 	// fine on loopback; Serve logs a warning when it is open on another
 	// address.
 	AdminToken string
+	// AdminHosts lists host names, beyond IP addresses, localhost and names
+	// without a dot, under which the open admin API and the inspector answer
+	// (devbox.example.com, say). Without an admin token, a request addressed
+	// to another name gets 403: a web page could point such a name at the
+	// mock (DNS rebinding). With an admin token it is not needed.
+	AdminHosts []string
 	// DisableResponseValidation stops checking the mock's own answers against
 	// the contract. Leave it off: it is what makes a mock bug visible.
 	DisableResponseValidation bool

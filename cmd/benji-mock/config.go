@@ -30,6 +30,7 @@ type config struct {
 	journalSize       int
 	admin             bool
 	adminToken        secret
+	adminHosts        tokenList
 	validateResponses bool
 	logFormat         string
 	logLevel          slog.Level
@@ -75,6 +76,7 @@ func (cfg *config) flagSet(stderr io.Writer) *flag.FlagSet {
 		fmt.Sprintf("how many `requests` the journal keeps, at most %d", mockserver.MaxJournalSize))
 	fs.BoolVar(&cfg.admin, "admin", true, "serve the admin API and the request inspector under /__mock/")
 	fs.Var(&cfg.adminToken, "admin-token", "bearer `token` the admin API and the request inspector require (default: open)")
+	fs.Var(&cfg.adminHosts, "admin-hosts", "comma-separated host `names` under which the open admin API and inspector answer, beyond IP addresses, localhost and names without a dot")
 	fs.BoolVar(&cfg.validateResponses, "validate-responses", true, "check every answer against the contract")
 	fs.StringVar(&cfg.logFormat, "log-format", "text", "log format: text or json")
 	fs.TextVar(&cfg.logLevel, "log-level", slog.LevelInfo, "log level: debug, info, warn or error")
@@ -216,6 +218,7 @@ func (cfg *config) baseOptions(logger *slog.Logger) mockserver.Options {
 		JournalSize:               cfg.journalSize,
 		DisableAdmin:              !cfg.admin,
 		AdminToken:                cfg.adminToken.reveal(),
+		AdminHosts:                cfg.adminHosts,
 		DisableResponseValidation: !cfg.validateResponses,
 		Logger:                    logger,
 		ShutdownTimeout:           cfg.shutdown,
@@ -240,8 +243,9 @@ func (cfg *config) listeningAttrs(addr, contract string) []any {
 	return attrs
 }
 
-// tokenList is the --tokens flag: comma-separated bearer tokens, blanks
-// dropped. Each Set replaces the list, so the flag wins over its twin.
+// tokenList is a comma-separated list flag (--tokens, --admin-hosts),
+// blanks dropped. Each Set replaces the list, so the flag wins over its
+// twin.
 type tokenList []string
 
 // String returns the tokens joined by commas.

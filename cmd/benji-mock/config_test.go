@@ -90,6 +90,8 @@ func TestConfigEnvironmentTwins(t *testing.T) {
 			func(c *config) any { return c.baseOptions(nil).DisableAdmin }, true},
 		{"BENJI_MOCK_ADMIN_TOKEN", "admin-token", "s3cret",
 			func(c *config) any { return c.baseOptions(nil).AdminToken }, "s3cret"},
+		{"BENJI_MOCK_ADMIN_HOSTS", "admin-hosts", "devbox.example.com, mock.internal",
+			func(c *config) any { return []string(c.baseOptions(nil).AdminHosts) }, []string{"devbox.example.com", "mock.internal"}},
 		{"BENJI_MOCK_VALIDATE_RESPONSES", "validate-responses", "false",
 			func(c *config) any { return c.baseOptions(nil).DisableResponseValidation }, true},
 		{"BENJI_MOCK_LOG_FORMAT", "log-format", "json",

@@ -2,11 +2,7 @@ package mockserver
 
 import (
 	"bytes"
-	"crypto/hmac"
-	"crypto/sha256"
-	"crypto/subtle"
 	"embed"
-	"encoding/base64"
 	"fmt"
 	"hash/fnv"
 	"html/template"
@@ -97,8 +93,9 @@ type inspector struct {
 	assets      map[string]*asset
 	htmlHeader  http.Header // shared and never modified
 	crossOrigin *http.CrossOriginProtection
-	// session is the session cookie's value; nil without an admin token.
-	session []byte
+	// sessions signs and checks the session cookies; nil without an admin
+	// token.
+	sessions *sessions
 	// nonce tells this server's fragment ETags from another's (a restarted
 	// mock's journal numbers its entries from 1 again).
 	nonce uint64
@@ -157,9 +154,7 @@ func newInspector(cat *catalog, adminToken string) (*inspector, error) {
 		in.assets[uiPrefix+"/"+name] = &asset{body: body, header: h, etag: etag}
 	}
 	if adminToken != "" {
-		mac := hmac.New(sha256.New, []byte(adminToken))
-		mac.Write([]byte("benji-mock inspector session"))
-		in.session = []byte(base64.RawURLEncoding.EncodeToString(mac.Sum(nil)))
+		in.sessions = newSessions()
 	}
 	return in, nil
 }
@@ -190,11 +185,11 @@ func etagOf(body []byte) string {
 
 // validSession reports whether the request carries the session cookie.
 func (in *inspector) validSession(r *http.Request) bool {
-	if in.session == nil {
+	if in.sessions == nil {
 		return false
 	}
 	c, err := r.Cookie(sessionCookie)
-	return err == nil && subtle.ConstantTimeCompare([]byte(c.Value), in.session) == 1
+	return err == nil && in.sessions.valid(c.Value, time.Now())
 }
 
 // inspectorPage answers GET /__mock/: the page, or the token form when an

@@ -186,13 +186,17 @@ func (s *Server) inspectorSignIn(r *http.Request, _ *exchange) answer {
 	if subtle.ConstantTimeCompare([]byte(form.Get("token")), []byte(s.opts.AdminToken)) != 1 {
 		return s.inspectorLogin(http.StatusUnauthorized, "That is not the admin token.")
 	}
-	return s.backToPage().withHeader("Set-Cookie", s.sessionCookie(r, string(s.inspector.session), 0).String())
+	return s.backToPage().withHeader("Set-Cookie", s.sessionCookie(r, s.inspector.sessions.issue(time.Now()), int(sessionLifetime/time.Second)).String())
 }
 
-// inspectorSignOut answers the "sign out" button: it ends the session.
+// inspectorSignOut answers the "sign out" button: it ends every session of
+// this mock, not only the browser's copy of its cookie.
 func (s *Server) inspectorSignOut(r *http.Request, _ *exchange) answer {
 	if _, refusal, ok := s.formPost(r, true); !ok {
 		return refusal
+	}
+	if s.inspector.sessions != nil {
+		s.inspector.sessions.endAll()
 	}
 	return s.backToPage().withHeader("Set-Cookie", s.sessionCookie(r, "", -1).String())
 }
@@ -206,7 +210,8 @@ func (s *Server) sessionCookie(r *http.Request, value string, maxAge int) *http.
 		Path:     adminPrefix,
 		MaxAge:   maxAge,
 		HttpOnly: true,
-		Secure:   r.TLS != nil,
+		// Behind a proxy that ends TLS, the request itself is plain http.
+		Secure:   r.TLS != nil || strings.EqualFold(headerValue(r.Header, "X-Forwarded-Proto"), "https"),
 		SameSite: http.SameSiteStrictMode,
 	}
 }

@@ -135,8 +135,21 @@ func TestInspectorSignIn(t *testing.T) {
 		t.Error("the cookie holds the admin token itself")
 	}
 	cookie := c[0].Name + "=" + c[0].Value
+	if c[0].MaxAge != 12*60*60 {
+		t.Errorf("cookie Max-Age %d, want 12 hours", c[0].MaxAge)
+	}
+	if a := request(t, "GET", ts.URL+"/__mock/", "", "Cookie", cookie); a.status != 200 {
+		t.Errorf("the page with the cookie: %d, want 200", a.status)
+	}
 	if a := postForm(t, ts, "/__mock/ui/logout", nil, "Cookie", cookie); a.status != 303 || !strings.Contains(a.header.Get("Set-Cookie"), "Max-Age=0") {
 		t.Errorf("sign out: %d, Set-Cookie %q, want 303 deleting the cookie", a.status, a.header.Get("Set-Cookie"))
+	}
+	// The session itself ended, not only the browser's copy of the cookie.
+	if a := request(t, "GET", ts.URL+"/__mock/", "", "Cookie", cookie); a.status != 401 {
+		t.Errorf("the page with the cookie kept from before signing out: %d, want 401", a.status)
+	}
+	if a := request(t, "GET", ts.URL+"/__mock/requests", "", "Cookie", cookie); a.status != 401 {
+		t.Errorf("the JSON journal with the cookie kept from before signing out: %d, want 401", a.status)
 	}
 	if strings.Contains(logs.String(), adminToken) {
 		t.Errorf("the admin token is in the logs:\n%s", logs.String())

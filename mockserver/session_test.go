@@ -1,0 +1,42 @@
+package mockserver
+
+import (
+	"testing"
+	"time"
+)
+
+func TestSessions(t *testing.T) {
+	s, other := newSessions(), newSessions()
+	now := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
+	cookie := s.issue(now)
+	tampered := []byte(cookie)
+	tampered[3] ^= 1
+	tests := []struct {
+		name   string
+		s      *sessions
+		value  string
+		at     time.Time
+		wanted bool
+	}{
+		{"just issued", s, cookie, now, true},
+		{"an hour before it ends", s, cookie, now.Add(sessionLifetime - time.Hour), true},
+		{"when it ends", s, cookie, now.Add(sessionLifetime), false},
+		{"before it was issued", s, cookie, now.Add(-time.Minute), false},
+		{"another server's", other, cookie, now, false},
+		{"tampered with", s, string(tampered), now, false},
+		{"empty", s, "", now, false},
+		{"not base64", s, "%%%", now, false},
+	}
+	for _, tt := range tests {
+		if got := tt.s.valid(tt.value, tt.at); got != tt.wanted {
+			t.Errorf("%s: valid = %v, want %v", tt.name, got, tt.wanted)
+		}
+	}
+	s.endAll()
+	if s.valid(cookie, now) {
+		t.Error("a session issued before endAll is still valid")
+	}
+	if !s.valid(s.issue(now), now) {
+		t.Error("a session issued after endAll is not valid")
+	}
+}

@@ -144,31 +144,16 @@ func (g faultForm) cut() faultForm {
 	return g
 }
 
-// inspectorClearFaults answers the "clear faults" button.
-func (s *Server) inspectorClearFaults(r *http.Request, _ *exchange) answer {
-	if _, refusal, ok := s.formPost(r, false); !ok {
-		return refusal
+// inspectorButton answers one of the page's buttons (clear the faults, the
+// journal, the drift report): do, then back to the page.
+func (s *Server) inspectorButton(do func()) func(*http.Request, *exchange) answer {
+	return func(r *http.Request, _ *exchange) answer {
+		if _, refusal, ok := s.formPost(r, false); !ok {
+			return refusal
+		}
+		do()
+		return s.backToPage()
 	}
-	s.ClearFaults()
-	return s.backToPage()
-}
-
-// inspectorResetDrift answers the "clear the drift report" button.
-func (s *Server) inspectorResetDrift(r *http.Request, _ *exchange) answer {
-	if _, refusal, ok := s.formPost(r, false); !ok {
-		return refusal
-	}
-	s.ResetDrift()
-	return s.backToPage()
-}
-
-// inspectorResetRequests answers the "clear journal" button.
-func (s *Server) inspectorResetRequests(r *http.Request, _ *exchange) answer {
-	if _, refusal, ok := s.formPost(r, false); !ok {
-		return refusal
-	}
-	s.ResetRequests()
-	return s.backToPage()
 }
 
 // inspectorSignIn answers the token form: with the admin token, it sets

@@ -716,3 +716,19 @@ func TestAdminKeepsWebPagesOut(t *testing.T) {
 		})
 	}
 }
+
+// The fragment's ETag changes when a full journal takes one more entry,
+// though the count of entries stays the same.
+func TestInspectorFragmentSeesTheJournalWrap(t *testing.T) {
+	ts := mockserver.NewTestServer(t, func(o *mockserver.Options) { o.JournalSize = 2 })
+	create(t, ts, seedConnect)
+	create(t, ts, seedConnect)
+	full := request(t, "GET", ts.URL+"/__mock/ui/live", "").header.Get("ETag")
+	create(t, ts, seedConnect)
+	if n := len(ts.Requests(mockserver.Filter{})); n != 2 {
+		t.Fatalf("the journal holds %d entries, want 2", n)
+	}
+	if a := request(t, "GET", ts.URL+"/__mock/ui/live", "", "If-None-Match", full); a.status != 200 {
+		t.Errorf("a full journal took an entry: %d, want 200 with the new entry", a.status)
+	}
+}

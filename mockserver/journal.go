@@ -108,10 +108,7 @@ type Filter struct {
 }
 
 func (f Filter) matches(e *Entry) bool {
-	if f.Status != 0 && e.Status != f.Status {
-		return false
-	}
-	if f.Outcome != "" && e.Outcome != f.Outcome {
+	if !f.matchesRecord(e) {
 		return false
 	}
 	if f.UserExternalID != "" {
@@ -120,6 +117,12 @@ func (f Filter) matches(e *Entry) bool {
 		}
 	}
 	return true
+}
+
+// matchesRecord is matches on what an entry has before its body is
+// decoded: the status and the outcome.
+func (f Filter) matchesRecord(e *Entry) bool {
+	return (f.Status == 0 || e.Status == f.Status) && (f.Outcome == "" || e.Outcome == f.Outcome)
 }
 
 // journal is a bounded ring of entries, safe for concurrent use.
@@ -165,6 +168,9 @@ func (j *journal) list(f Filter) []Entry {
 	j.mu.Unlock()
 	out := []Entry{}
 	for _, e := range all {
+		if !f.matchesRecord(&e) {
+			continue // not decoded for nothing
+		}
 		if e = e.forReading(j.contract); f.matches(&e) {
 			out = append(out, e)
 			if f.Limit > 0 && len(out) == f.Limit {

@@ -219,9 +219,9 @@ func (s *Server) routes() *echo.Echo {
 		}
 		for path, h := range map[string]func(*http.Request, *exchange) answer{
 			faultFormPath:     s.inspectorQueueFault,
-			clearFaultsPath:   s.inspectorClearFaults,
-			clearRequestsPath: s.inspectorResetRequests,
-			clearDriftPath:    s.inspectorResetDrift,
+			clearFaultsPath:   s.inspectorButton(s.ClearFaults),
+			clearRequestsPath: s.inspectorButton(s.ResetRequests),
+			clearDriftPath:    s.inspectorButton(s.ResetDrift),
 			loginPath:         s.inspectorSignIn,
 			logoutPath:        s.inspectorSignOut,
 		} {

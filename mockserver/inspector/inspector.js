@@ -25,10 +25,16 @@
     }
   }, true);
 
+  // say changes the status line only when the state changes (it is a live
+  // region: a screen reader reads each change aloud); the time of the last
+  // update goes in its title.
   function say(text, stale) {
     if (status) {
-      status.textContent = text;
+      if (status.textContent !== text) {
+        status.textContent = text;
+      }
       status.classList.toggle('stale', !!stale);
+      status.title = stale ? '' : 'Last checked ' + new Date().toLocaleTimeString();
     }
   }
 
@@ -55,11 +61,11 @@
           headers: etag ? { 'If-None-Match': etag } : {},
         });
         if (resp.status === 304) {
-          say('Live: updated ' + new Date().toLocaleTimeString());
+          say('Live: updates by itself');
         } else if (resp.ok || resp.status === 400) {
           etag = resp.headers.get('ETag') || '';
           swap(await resp.text());
-          say('Live: updated ' + new Date().toLocaleTimeString());
+          say('Live: updates by itself');
         } else if (resp.status === 401) {
           say('Signed out: reload the page to sign in again.', true);
         } else {
@@ -72,6 +78,6 @@
     setTimeout(poll, interval);
   }
 
-  say('Live');
+  say('Live: updates by itself');
   setTimeout(poll, interval);
 }());

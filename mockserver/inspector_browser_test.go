@@ -195,7 +195,7 @@ func takeScreenshot(t *testing.T, ctx context.Context, path string, run func(str
 	// unfolded already.
 	run("unfold the valid request", chromedp.Click(chromedp.CSS(`#live details[data-seq="1"] summary`)))
 	waitUntil("the fields shown, and a poll since", `document.querySelector('#live details[data-seq="1"]').open &&
-		document.querySelector('#status').textContent.includes('updated')`)
+		document.querySelector('#status').title.startsWith('Last checked')`)
 	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 	if err != nil {
 		t.Fatalf("screenshot: %v", err)

@@ -27,14 +27,16 @@
 
   // say changes the status line only when the state changes (it is a live
   // region: a screen reader reads each change aloud); the time of the last
-  // update goes in its title.
-  function say(text, stale) {
+  // answer from the mock goes in its title.
+  function say(text, stale, answered) {
     if (status) {
       if (status.textContent !== text) {
         status.textContent = text;
       }
       status.classList.toggle('stale', !!stale);
-      status.title = stale ? '' : 'Last checked ' + new Date().toLocaleTimeString();
+      if (answered) {
+        status.title = 'Last checked ' + new Date().toLocaleTimeString();
+      }
     }
   }
 
@@ -61,11 +63,11 @@
           headers: etag ? { 'If-None-Match': etag } : {},
         });
         if (resp.status === 304) {
-          say('Live: updates by itself');
+          say('Live: updates by itself', false, true);
         } else if (resp.ok || resp.status === 400) {
           etag = resp.headers.get('ETag') || '';
           swap(await resp.text());
-          say('Live: updates by itself');
+          say('Live: updates by itself', false, true);
         } else if (resp.status === 401) {
           say('Signed out: reload the page to sign in again.', true);
         } else {

@@ -76,8 +76,8 @@ build: ## Build bin/benji-mock
 run: ## Run the mock on its defaults (127.0.0.1:4010, or BENJI_MOCK_ADDR; ADDR=... overrides)
 	$(GO) run ./cmd/benji-mock $(if $(ADDR),--addr $(ADDR))
 
-screenshot: ## Drive the request inspector in headless Chromium and write docs/inspector.png
-	$(GO) test -count=1 -run '^TestInspectorInBrowser$$' ./mockserver/ -args -inspector.screenshot=$(CURDIR)/docs/inspector.png
+screenshot: ## Drive the request inspector in headless Chromium and write docs/inspector.png and docs/inspector-proxy.png
+	$(GO) test -count=1 -run '^TestInspectorInBrowser(InProxyMode)?$$' ./mockserver/ -args -inspector.screenshot=$(CURDIR)/docs/inspector.png -inspector.proxy-screenshot=$(CURDIR)/docs/inspector-proxy.png
 
 e2e-compose: ## Build the image, run compose.yaml with a real Docker engine, check it end to end (root; installs docker)
 	bash scripts/e2e-compose.sh

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"net/http"
 	"os"
 	"os/exec"
 	"strings"
@@ -17,7 +18,10 @@ import (
 	"github.com/benjiconnect/benji/mockserver"
 )
 
-var screenshot = flag.String("inspector.screenshot", "", "write a PNG of the inspector as TestInspectorInBrowser leaves it (1200 px wide) to this `path`")
+var (
+	screenshot      = flag.String("inspector.screenshot", "", "write a PNG of the inspector as TestInspectorInBrowser leaves it (1200 px wide) to this `path`")
+	proxyScreenshot = flag.String("inspector.proxy-screenshot", "", "write a PNG of the inspector in proxy mode, as TestInspectorInBrowserInProxyMode leaves it, to this `path`")
+)
 
 // browser finds a Chromium or Chrome to drive. Without one the browser test
 // is skipped, except in CI (CI set), which installs one: there it fails.
@@ -49,63 +53,15 @@ document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(e.
 // next request get it, and checks that markup in a display_name shows as
 // text and runs nothing.
 func TestInspectorInBrowser(t *testing.T) {
-	exe := browser(t)
 	const adminToken = "browser-admin-token"
 	ts := mockserver.NewTestServer(t, func(o *mockserver.Options) { o.AdminToken = adminToken })
-
-	// One deadline for the whole test, browser included.
-	deadline, cancel := context.WithTimeout(t.Context(), 60*time.Second)
-	defer cancel()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(exe),
-		chromedp.Flag("headless", "new"),
-		chromedp.NoSandbox, // root in a container
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.WindowSize(1200, 1000),
-	)
-	alloc, cancelAlloc := chromedp.NewExecAllocator(deadline, opts...)
-	defer cancelAlloc()
-	ctx, cancelTab := chromedp.NewContext(alloc)
-	defer cancelTab()
-
-	run := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, steps...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
-	eval := func(js string) any {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Evaluate[any](js))
-		if err != nil {
-			t.Fatalf("evaluate %s: %v", js, err)
-		}
-		return v
-	}
-	// waitUntil polls a condition in the page until it holds, or fails
-	// the test after 10 s.
-	waitUntil := func(what, js string) {
-		t.Helper()
-		limit := time.Now().Add(10 * time.Second)
-		for eval(js) != true {
-			if time.Now().After(limit) {
-				t.Fatalf("timed out waiting for %s; the page shows:\n%s", what, eval(`document.body.innerText`))
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-	}
+	ctx, run, eval, waitUntil := openBrowser(t)
 	send := func(body string) int {
 		t.Helper()
 		return create(t, ts, body).status
 	}
 
-	run("start the browser and sign in",
-		chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			_, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: watchPage})
-			return err
-		}),
-		chromedp.EmulateViewport(1200, 1000),
+	run("sign in",
 		chromedp.Navigate(ts.URL+"/__mock/"),
 		chromedp.WaitVisible(chromedp.CSS(`#login input[name=token]`)),
 		chromedp.SetValue(chromedp.CSS(`#login input[name=token]`), adminToken),
@@ -178,6 +134,117 @@ func TestInspectorInBrowser(t *testing.T) {
 	if *screenshot != "" {
 		takeScreenshot(t, ctx, *screenshot, run, waitUntil)
 	}
+}
+
+// TestInspectorInBrowserInProxyMode: in front of an upstream whose tokens
+// are not UUIDs (and carry markup), the drift summary appears on an open
+// page without a reload, what the upstream sent shows as text, and nothing
+// of it runs.
+func TestInspectorInBrowserInProxyMode(t *testing.T) {
+	const token = `tok_<img src=x onerror="window.__xss = 3">`
+	up := startUpstream(t, false, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		body, _ := json.Marshal(map[string]any{"code": "ok", "data": map[string]string{"token": token}})
+		w.Write(body)
+	})
+	ts, _, _ := startProxy(t, up.URL)
+	ctx, run, eval, waitUntil := openBrowser(t)
+	run("open the page", chromedp.Navigate(ts.URL+"/__mock/"), chromedp.WaitVisible(chromedp.CSS(`#drift`)))
+	if eval(`document.querySelector('#drift').textContent.includes('None so far')`) != true {
+		t.Errorf("the drift section of a proxy with no answers yet: %v", eval(`document.querySelector('#drift').textContent`))
+	}
+	eval(`window.__marker = 'no reload'`)
+	for range 2 {
+		if got := create(t, ts, seedTransfer); got.status != 200 {
+			t.Fatalf("through the proxy: %d %s", got.status, got.body)
+		}
+	}
+	waitUntil("the departure in the drift summary", `(() => {
+		const row = document.querySelector('#drift tbody tr');
+		return row !== null && row.textContent.includes('/data/token') && row.textContent.includes('must be a uuid') &&
+			row.querySelectorAll('td')[4].textContent === '2';
+	})()`)
+	if eval(`document.querySelector('#drift tbody tr').textContent.includes('"tok_<img src=x onerror=\\"window.__xss')`) != true {
+		t.Errorf("the upstream's token is not shown as text: %v", eval(`document.querySelector('#drift tbody tr').textContent`))
+	}
+	if got := eval(`typeof window.__xss`); got != "undefined" || eval(`document.querySelectorAll('#live img').length`) != float64(0) {
+		t.Errorf("markup the upstream sent ran or became an element (window.__xss: %v)", got)
+	}
+	if eval(`window.__marker`) != "no reload" {
+		t.Error("the page reloaded to show the drift")
+	}
+	if got := eval(`window.__csp`); got == nil || len(got.([]any)) != 0 {
+		t.Errorf("Content-Security-Policy violations: %v", got)
+	}
+	if *proxyScreenshot != "" {
+		run("unfold the newest request", chromedp.Click(chromedp.CSS(`#live .entry details summary`)))
+		waitUntil("its upstream drift shown", `document.querySelector('#live .entry details').open`)
+		png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+		if err != nil {
+			t.Fatalf("screenshot: %v", err)
+		}
+		if err := os.WriteFile(*proxyScreenshot, png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// openBrowser starts a headless Chromium for the test (skipping or failing
+// as browser says when there is none) and returns its tab with three
+// helpers: run does steps, eval evaluates JavaScript in the page, and
+// waitUntil polls a condition in the page until it holds (10 s at most).
+// Every document the tab loads records the CSP violations in window.__csp.
+func openBrowser(t *testing.T) (ctx context.Context, run func(string, ...chromedp.Action[chromedp.Void]), eval func(string) any, waitUntil func(string, string)) {
+	t.Helper()
+	exe := browser(t)
+	// One deadline for the whole test, browser included.
+	deadline, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	t.Cleanup(cancel)
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(exe),
+		chromedp.Flag("headless", "new"),
+		chromedp.NoSandbox, // root in a container
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.WindowSize(1200, 1000),
+	)
+	alloc, cancelAlloc := chromedp.NewExecAllocator(deadline, opts...)
+	t.Cleanup(cancelAlloc)
+	ctx, cancelTab := chromedp.NewContext(alloc)
+	t.Cleanup(cancelTab)
+
+	run = func(what string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, steps...); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	eval = func(js string) any {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[any](js))
+		if err != nil {
+			t.Fatalf("evaluate %s: %v", js, err)
+		}
+		return v
+	}
+	waitUntil = func(what, js string) {
+		t.Helper()
+		limit := time.Now().Add(10 * time.Second)
+		for eval(js) != true {
+			if time.Now().After(limit) {
+				t.Fatalf("timed out waiting for %s; the page shows:\n%s", what, eval(`document.body.innerText`))
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	run("start the browser",
+		chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: watchPage})
+			return err
+		}),
+		chromedp.EmulateViewport(1200, 1000),
+	)
+	return ctx, run, eval, waitUntil
 }
 
 // takeScreenshot queues a fault for the picture and writes the page, as

@@ -57,11 +57,13 @@ type RecordedResponse struct {
 	BodyText string          `json:"body_text,omitempty"`
 }
 
-// recorder writes the record, a line at a time, up to MaxRecordBytes.
+// recorder writes the record, a line at a time, up to limit bytes
+// (MaxRecordBytes).
 type recorder struct {
 	mu      sync.Mutex
 	w       io.Writer
 	log     *slog.Logger
+	limit   int64
 	written int64
 	stopped bool
 }
@@ -72,9 +74,9 @@ func (rec *recorder) write(line []byte) {
 	switch {
 	case rec.stopped:
 		return
-	case rec.written+int64(len(line)) > MaxRecordBytes:
+	case rec.written+int64(len(line)) > rec.limit:
 		rec.stopped = true
-		rec.log.Warn("recording stopped: the record reached its bound", "max_bytes", MaxRecordBytes)
+		rec.log.Warn("recording stopped: the record reached its bound", "max_bytes", rec.limit)
 		return
 	}
 	n, err := rec.w.Write(line)

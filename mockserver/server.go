@@ -119,7 +119,7 @@ func New(opts Options) (*Server, error) {
 			return nil, fmt.Errorf("mockserver: %w", err)
 		}
 		if opts.Record != nil {
-			s.recorder = &recorder{w: opts.Record, log: s.log}
+			s.recorder = &recorder{w: opts.Record, log: s.log, limit: MaxRecordBytes}
 		}
 	}
 	if s.inspector, err = newInspector(cat, opts.AdminToken); err != nil {

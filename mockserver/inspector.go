@@ -59,7 +59,8 @@ const pollInterval = time.Second
 
 // sessionCookie names the cookie that lets a browser into the inspector
 // when an admin token is set (a browser cannot send a bearer header when it
-// navigates). It holds a MAC of the token, not the token.
+// navigates). It holds its time of issue signed with a key made at start-up
+// (sessions), nothing of the token.
 const sessionCookie = "benji_mock_admin"
 
 // inspectorCSP keeps everything the page shows inert: scripts and styles

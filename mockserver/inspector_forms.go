@@ -174,13 +174,14 @@ func (s *Server) inspectorSignIn(r *http.Request, _ *exchange) answer {
 	return s.backToPage().withHeader("Set-Cookie", s.sessionCookie(r, s.inspector.sessions.issue(time.Now()), int(sessionLifetime/time.Second)).String())
 }
 
-// inspectorSignOut answers the "sign out" button: it ends every session of
-// this mock, not only the browser's copy of its cookie.
+// inspectorSignOut answers the "sign out" button: from a signed-in browser
+// it ends every session of this mock, not only the browser's copy of its
+// cookie; from anyone else it only deletes the cookie.
 func (s *Server) inspectorSignOut(r *http.Request, _ *exchange) answer {
 	if _, refusal, ok := s.formPost(r, true); !ok {
 		return refusal
 	}
-	if s.inspector.sessions != nil {
+	if s.inspector.sessions != nil && s.adminAllowed(r) {
 		s.inspector.sessions.endAll()
 	}
 	return s.backToPage().withHeader("Set-Cookie", s.sessionCookie(r, "", -1).String())

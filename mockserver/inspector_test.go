@@ -135,11 +135,22 @@ func TestInspectorSignIn(t *testing.T) {
 		t.Error("the cookie holds the admin token itself")
 	}
 	cookie := c[0].Name + "=" + c[0].Value
-	if c[0].MaxAge != 12*60*60 {
-		t.Errorf("cookie Max-Age %d, want 12 hours", c[0].MaxAge)
+	if c[0].MaxAge != 12*60*60 || c[0].Secure {
+		t.Errorf("cookie Max-Age %d, Secure %v; want 12 hours, not Secure over plain http", c[0].MaxAge, c[0].Secure)
+	}
+	behindTLS := postForm(t, ts, "/__mock/ui/login", url.Values{"token": {adminToken}}, "X-Forwarded-Proto", "https")
+	if c := (&http.Response{Header: behindTLS.header}).Cookies(); len(c) != 1 || !c[0].Secure {
+		t.Errorf("behind a proxy that ends TLS: Set-Cookie %q, want Secure", behindTLS.header.Get("Set-Cookie"))
 	}
 	if a := request(t, "GET", ts.URL+"/__mock/", "", "Cookie", cookie); a.status != 200 {
 		t.Errorf("the page with the cookie: %d, want 200", a.status)
+	}
+	// Signing out without being signed in ends nobody's session.
+	if a := postForm(t, ts, "/__mock/ui/logout", nil); a.status != 303 {
+		t.Errorf("sign out with no cookie: %d, want 303", a.status)
+	}
+	if a := request(t, "GET", ts.URL+"/__mock/", "", "Cookie", cookie); a.status != 200 {
+		t.Errorf("the page after a stranger signed out: %d, want 200: the session stands", a.status)
 	}
 	if a := postForm(t, ts, "/__mock/ui/logout", nil, "Cookie", cookie); a.status != 303 || !strings.Contains(a.header.Get("Set-Cookie"), "Max-Age=0") {
 		t.Errorf("sign out: %d, Set-Cookie %q, want 303 deleting the cookie", a.status, a.header.Get("Set-Cookie"))
@@ -684,6 +695,10 @@ func TestAdminKeepsWebPagesOut(t *testing.T) {
 		{"a name under .localhost", open, "GET", "/__mock/requests", "", []string{"Host", "app.localhost:4010"}, 200, "", 0},
 		{"an IPv6 address", open, "GET", "/__mock/requests", "", []string{"Host", "[::1]:4010"}, 200, "", 0},
 		{"a name allowed by AdminHosts", open, "GET", "/__mock/requests", "", []string{"Host", "DevBox.example.com:4010"}, 200, "", 0},
+		{"a name allowed by AdminHosts, with a trailing dot", open, "GET", "/__mock/requests", "", []string{"Host", "devbox.example.com.:4010"}, 200, "", 0},
+		{"the drift report under a rebound name", open, "GET", "/__mock/drift", "", []string{"Host", "attacker.example"}, 403, mockserver.OutcomeForbiddenHost, 0},
+		{"a token's request under a rebound name", open, "GET", "/__mock/tokens/5a3f2c1e-8b7d-4e6f-9a0b-1c2d3e4f5a6b", "", []string{"Host", "attacker.example"}, 403, mockserver.OutcomeForbiddenHost, 0},
+		{"the page's fragment under a rebound name", open, "GET", "/__mock/ui/live", "", []string{"Host", "attacker.example"}, 403, "", 0},
 		{"any name with the admin token", protected, "GET", "/__mock/requests", "", []string{"Host", "attacker.example", "Authorization", "Bearer admin-secret-1234"}, 200, "", 0},
 		{"the API itself under any name", open, "GET", "/healthz", "", []string{"Host", "attacker.example"}, 200, "", 0},
 	}

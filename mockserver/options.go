@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -136,6 +138,10 @@ func (o Options) withDefaults() (Options, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
+	o.AdminHosts = slices.Clone(o.AdminHosts)
+	for i, h := range o.AdminHosts {
+		o.AdminHosts[i] = strings.TrimSuffix(h, ".")
+	}
 	if o.Upstream != "" && o.UpstreamTimeout == 0 {
 		o.UpstreamTimeout = DefaultUpstreamTimeout
 	}
@@ -153,6 +159,10 @@ func (o Options) withDefaults() (Options, error) {
 		"Latency and LatencyJitter must not be negative and add up to at most %s, got %s and %s", MaxLatency, o.Latency, o.LatencyJitter)
 	check(o.AdminToken == strings.TrimSpace(o.AdminToken) && !strings.ContainsFunc(o.AdminToken, unicode.IsControl),
 		"AdminToken must not hold spaces at its ends or control characters: no Authorization header could carry it")
+	for _, h := range o.AdminHosts {
+		check(h != "" && !strings.ContainsAny(h, ":/[] ") && net.ParseIP(h) == nil,
+			"AdminHosts holds host names without a port (IP addresses pass anyway), got %q", cutString(h, 64))
+	}
 	check(o.ShutdownTimeout > 0 && o.ShutdownTimeout <= MaxShutdownTimeout,
 		"ShutdownTimeout must be positive and at most %s, got %s", MaxShutdownTimeout, o.ShutdownTimeout)
 	if o.Upstream == "" {

@@ -547,6 +547,9 @@ func TestProxyOptionsAreChecked(t *testing.T) {
 		{"a record without an upstream", mockserver.Options{Record: &buf}, "need an Upstream"},
 		{"an upstream timeout without an upstream", mockserver.Options{UpstreamTimeout: 5 * time.Minute}, "need an Upstream"},
 		{"refuse-invalid without an upstream", mockserver.Options{RefuseInvalid: true}, "need an Upstream"},
+		{"an admin host with a port", mockserver.Options{AdminHosts: []string{"devbox.example.com:4010"}}, "AdminHosts"},
+		{"an admin host that is an address", mockserver.Options{AdminHosts: []string{"10.0.0.7"}}, "AdminHosts"},
+		{"an admin host with a trailing dot", mockserver.Options{AdminHosts: []string{"devbox.example.com."}}, ""},
 		{"a URL that does not parse, with a password", mockserver.Options{Upstream: "https://user:hunter2@host/%zz"}, "invalid URL escape"},
 	}
 	for _, tt := range tests {

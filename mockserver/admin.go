@@ -178,18 +178,25 @@ func (s *Server) adminQueueFault(r *http.Request) answer {
 			fmt.Sprintf("An admin request body may be at most %d bytes.", MaxAdminBodyBytes))
 	}
 	var f Fault
-	if err := json.Unmarshal(body, &f); err != nil {
-		return s.errorAnswer(http.StatusBadRequest, OutcomeInvalidFault, "The fault is not valid: "+err.Error()+".")
+	err = json.Unmarshal(body, &f)
+	var queued Fault
+	if err == nil {
+		queued, err = s.queueFault(f)
 	}
-	queued, err := s.queueFault(f)
 	if err != nil {
-		msg := err.Error()
-		if errors.Is(err, ErrInvalidFault) {
-			msg = "The fault is not valid" + strings.TrimPrefix(msg, ErrInvalidFault.Error())
-		}
-		return s.errorAnswer(http.StatusBadRequest, OutcomeInvalidFault, msg+".")
+		return s.errorAnswer(http.StatusBadRequest, OutcomeInvalidFault, faultRefusal(err))
 	}
 	return s.jsonAnswer(http.StatusCreated, OutcomeOK, encodeJSON(queued))
+}
+
+// faultRefusal words why a fault was refused, for the admin API and the
+// inspector's form alike: "The fault is not valid: ...".
+func faultRefusal(err error) string {
+	msg := err.Error()
+	if errors.Is(err, ErrInvalidFault) {
+		msg = strings.TrimPrefix(strings.TrimPrefix(msg, ErrInvalidFault.Error()), ": ")
+	}
+	return "The fault is not valid: " + msg + "."
 }
 
 func (s *Server) adminListFaults(*http.Request) answer {

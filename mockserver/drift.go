@@ -56,6 +56,10 @@ type Departure struct {
 // String returns the departure as "where: rule, got value".
 func (d Departure) String() string { return contract.Departure(d).String() }
 
+// Place names where the departure is: "status", "header NAME", a JSON
+// pointer, or "body" for the body itself.
+func (d Departure) Place() string { return contract.Departure(d).Place() }
+
 // UpstreamAnswer is what became of a request forwarded to the upstream, in
 // proxy mode (Entry.Upstream).
 type UpstreamAnswer struct {
@@ -90,6 +94,9 @@ type upstreamExchange struct {
 	// requestID is the upstream's X-Request-Id, when it differs from the
 	// one forwarded.
 	requestID string
+	// creds are the request's credentials, taken out of everything kept
+	// of the exchange. Never written anywhere.
+	creds credentials
 	// header is the answer's, credentials redacted.
 	header http.Header
 	// body is the upstream's body with the bearer token redacted: what is
@@ -128,8 +135,7 @@ func cutDeparture(d contract.Departure) Departure {
 // before it is checked, so that nothing kept holds them.
 func (s *Server) checkUpstreamAnswer(r *http.Request, x *exchange, a answer) {
 	u := x.upstream
-	creds := credentialsOf(r)
-	u.header, u.body = creds.header(a.header), creds.body(a.body)
+	u.header, u.body = u.creds.header(a.header), u.creds.body(a.body)
 	if len(u.body) > bigBody {
 		// As for a request: checking a large body decodes it, which takes
 		// many times its size.

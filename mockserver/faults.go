@@ -46,6 +46,10 @@ type Fault struct {
 	Match Match
 }
 
+// matchModeRule is what a fault's match.mode must be, in the admin API
+// and the inspector's form alike.
+const matchModeRule = "must be 1 (Connect), 3 (Transfer) or 4 (Redeem)"
+
 // Match selects requests by fields of their body; zero fields match any.
 type Match struct {
 	UserExternalID string   `json:"user_external_id,omitempty"`
@@ -175,7 +179,7 @@ func (m *Match) UnmarshalJSON(data []byte) error {
 	}
 	if raw, ok := fields["mode"]; ok {
 		if json.Unmarshal(raw, &m.Mode) != nil || m.Mode == 0 {
-			return errors.New("mode must be 1 (Connect), 3 (Transfer) or 4 (Redeem)")
+			return errors.New("mode " + matchModeRule)
 		}
 	}
 	if raw, ok := fields["partnership_id"]; ok {

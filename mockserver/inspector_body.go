@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/benjiconnect/benji/gen"
+	"github.com/benjiconnect/benji/internal/contract"
 )
 
 // Bounds on how the inspector shows one journaled body (itself at most
@@ -199,7 +200,7 @@ func (in *indenter) value(pointer, prefix string, depth int) error {
 				return err
 			}
 			k, _ := key.(string) // the decoder only gives strings as keys
-			child, childPrefix = pointer+"/"+escapePointer(k), in.scalar(k)+": "
+			child, childPrefix = pointer+"/"+contract.PointerSegment(k), in.scalar(k)+": "
 		}
 		if err := in.value(child, childPrefix, depth+1); err != nil {
 			return err
@@ -227,12 +228,4 @@ func (in *indenter) scalar(tok json.Token) string {
 	in.buf.Reset()
 	_ = in.enc.Encode(tok) // a string, which always encodes
 	return string(bytes.TrimSuffix(in.buf.Bytes(), []byte("\n")))
-}
-
-// escapePointer escapes a key as a JSON pointer segment (RFC 6901).
-func escapePointer(key string) string {
-	if !strings.ContainsAny(key, "~/") {
-		return key
-	}
-	return strings.ReplaceAll(strings.ReplaceAll(key, "~", "~0"), "/", "~1")
 }

@@ -86,12 +86,8 @@ func (s *Server) inspectorQueueFault(r *http.Request, _ *exchange) answer {
 	if err == nil {
 		return s.backToPage()
 	}
-	msg := err.Error()
-	if errors.Is(err, ErrInvalidFault) {
-		msg = strings.TrimPrefix(strings.TrimPrefix(msg, ErrInvalidFault.Error()), ": ")
-	}
 	v, _ := s.pageView(url.Values{})
-	v.Fault, v.FaultError = given.cut(), "The fault is not valid: "+msg+"."
+	v.Fault, v.FaultError = given.cut(), faultRefusal(err)
 	a := s.renderInspector("page", http.StatusBadRequest, v)
 	a.outcome = OutcomeInvalidFault
 	return a
@@ -129,7 +125,7 @@ func (g faultForm) fault() (Fault, error) {
 	if v := strings.TrimSpace(g.Mode); v != "" {
 		m, err := strconv.ParseInt(v, 10, 32)
 		if err != nil || m == 0 {
-			return f, errors.New("match.mode must be 1 (Connect), 3 (Transfer) or 4 (Redeem)")
+			return f, errors.New("match.mode " + matchModeRule)
 		}
 		f.Match.Mode = gen.Mode(m)
 	}

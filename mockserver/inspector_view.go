@@ -95,25 +95,11 @@ func (s *Server) driftSummary() *driftSummary {
 			break
 		}
 		d.Items = append(d.Items, driftView{
-			Status: e.Status, Where: departureWhere(e.Departure), Rule: e.Rule, Got: e.Got, Count: e.Count,
+			Status: e.Status, Where: e.Place(), Rule: e.Rule, Got: e.Got, Count: e.Count,
 			LastSeen: e.LastSeen.Format("15:04:05"), RequestIDs: e.RequestIDs,
 		})
 	}
 	return d
-}
-
-// departureWhere names where a departure is: "status", "header NAME", a
-// JSON pointer, or "body".
-func departureWhere(d Departure) string {
-	switch {
-	case d.Kind == DepartureStatus:
-		return "status"
-	case d.Kind == DepartureHeader:
-		return "header " + d.Where
-	case d.Where == "":
-		return "body"
-	}
-	return d.Where
 }
 
 // upstreamView is what became of a request at the upstream, in proxy mode.

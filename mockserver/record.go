@@ -90,7 +90,7 @@ func (rec *recorder) write(line []byte) {
 // recordExchange writes the record's line for a request forwarded to the
 // upstream.
 func (s *Server) recordExchange(r *http.Request, x *exchange) {
-	u, creds := x.upstream, credentialsOf(r)
+	u, creds := x.upstream, x.upstream.creds
 	line := RecordedExchange{
 		Time:       x.start,
 		RequestID:  x.requestID,

@@ -131,7 +131,9 @@ func newUpstream(o Options) (*upstream, error) {
 // away gets nothing.
 func (s *Server) forward(r *http.Request, x *exchange) answer {
 	up := s.upstream
-	x.upstream = &upstreamExchange{}
+	x.upstream = &upstreamExchange{creds: credentialsOf(r)}
+	start := time.Now()
+	defer func() { x.upstream.duration = time.Since(start) }()
 	ctx, cancel := context.WithTimeout(r.Context(), up.timeout)
 	defer cancel()
 	target := *up.base
@@ -141,24 +143,17 @@ func (s *Server) forward(r *http.Request, x *exchange) answer {
 	if err != nil {
 		return s.upstreamFailure(r, x, err)
 	}
-	for name, values := range r.Header {
-		if !hopByHop(name, r.Header) && !notForwarded[name] {
-			req.Header[name] = values
-		}
-	}
+	req.Header = endToEnd(r.Header, notForwarded)
 	req.Header[RequestIDHeader] = []string{x.requestID}
 	x.upstream.requestHeader = req.Header
-	start := time.Now()
 	select {
 	case up.turns <- struct{}{}:
 		defer func() { <-up.turns }()
 	case <-ctx.Done():
-		x.upstream.duration = time.Since(start)
 		return s.upstreamFailure(r, x, fmt.Errorf("waiting for one of the %d exchanges with the upstream to end: %w", MaxUpstreamExchanges, ctx.Err()))
 	}
 	resp, err := up.client.Do(req)
 	if err != nil {
-		x.upstream.duration = time.Since(start)
 		return s.upstreamFailure(r, x, err)
 	}
 	defer resp.Body.Close()
@@ -166,29 +161,22 @@ func (s *Server) forward(r *http.Request, x *exchange) answer {
 		// A 1xx the transport did not handle itself (101 Switching
 		// Protocols) hands over the connection, whose reads no context
 		// ends: it cannot be passed on.
-		x.upstream.duration = time.Since(start)
 		return s.upstreamFailure(r, x, fmt.Errorf("it answered %s, which a proxy of this API cannot pass on", cutString(resp.Status, 64)))
 	}
 	body, err := readBody(resp.Body, resp.ContentLength, MaxUpstreamBodyBytes)
-	x.upstream.duration = time.Since(start)
 	switch {
 	case err != nil:
 		return s.upstreamFailure(r, x, fmt.Errorf("reading the answer's body: %w", err))
 	case len(body) > MaxUpstreamBodyBytes:
 		return s.upstreamFailure(r, x, fmt.Errorf("the answer's body is over %d bytes", MaxUpstreamBodyBytes))
 	}
-	header := make(http.Header, len(resp.Header)+1)
-	for name, values := range resp.Header {
-		if !hopByHop(name, resp.Header) && name != "Content-Length" {
-			header[name] = values
-		}
-	}
+	header := endToEnd(resp.Header, notPassedBack)
 	if _, ok := header["Content-Type"]; !ok {
 		header["Content-Type"] = nil // none, as sent: net/http would guess one
 	}
 	x.upstream.status = resp.StatusCode
 	if id := headerValue(resp.Header, RequestIDHeader); id != x.requestID {
-		x.upstream.requestID = cutString(credentialsOf(r).text(id), maxFieldBytes)
+		x.upstream.requestID = cutString(x.upstream.creds.text(id), maxFieldBytes)
 	}
 	return answer{status: resp.StatusCode, header: header, body: body, outcome: OutcomeProxied, upstream: true}
 }
@@ -210,7 +198,7 @@ func (s *Server) upstreamFailure(r *http.Request, x *exchange, err error) answer
 		return s.errorAnswer(http.StatusGatewayTimeout, OutcomeUpstreamTimeout,
 			fmt.Sprintf("The upstream %s did not answer within %s.", s.upstream.base.Host, s.upstream.timeout)).asGateway()
 	}
-	x.upstream.failure = cutString(credentialsOf(r).text(err.Error()), maxPathBytes)
+	x.upstream.failure = cutString(x.upstream.creds.text(err.Error()), maxPathBytes)
 	return s.errorAnswer(http.StatusBadGateway, OutcomeUpstreamFailed,
 		fmt.Sprintf("The upstream %s failed: %s.", s.upstream.base.Host, x.upstream.failure)).asGateway()
 }
@@ -224,6 +212,22 @@ var notForwarded = map[string]bool{
 	"Accept-Encoding": true,
 	"Content-Length":  true,
 	RequestIDHeader:   true,
+}
+
+// notPassedBack lists answer headers that stay with the mock: net/http
+// sets the length of what it writes.
+var notPassedBack = map[string]bool{"Content-Length": true}
+
+// endToEnd copies h less the headers of one connection and those in skip,
+// as a proxy passes a message on; the values are shared, not copied.
+func endToEnd(h http.Header, skip map[string]bool) http.Header {
+	out := make(http.Header, len(h)+1)
+	for name, values := range h {
+		if !hopByHop(name, h) && !skip[name] {
+			out[name] = values
+		}
+	}
+	return out
 }
 
 // hopByHop reports whether a header belongs to one connection (RFC 9110

@@ -38,17 +38,21 @@ type Departure struct {
 
 // String returns the departure as "where: rule, got value".
 func (d Departure) String() string {
-	v := violation{field: d.Where, rule: d.Rule, got: d.Got}
-	where := d.Where
+	return d.Place() + ": " + violation{field: d.Where, rule: d.Rule, got: d.Got}.message()
+}
+
+// Place names where the departure is: "status", "header NAME", a JSON
+// pointer, or "body" for the body itself.
+func (d Departure) Place() string {
 	switch {
 	case d.Kind == DepartureHeader:
-		where = "header " + where
+		return "header " + d.Where
 	case d.Kind == DepartureStatus:
-		where = "status"
-	case where == "":
-		where = "body"
+		return "status"
+	case d.Where == "":
+		return "body"
 	}
-	return where + ": " + v.message()
+	return d.Where
 }
 
 // CheckAnswer checks an answer of createToken that the mock did not make

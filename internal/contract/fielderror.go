@@ -122,10 +122,18 @@ func pointer(segments []string) string {
 	var b strings.Builder
 	for _, s := range segments {
 		b.WriteByte('/')
-		s = strings.ReplaceAll(s, "~", "~0")
-		b.WriteString(strings.ReplaceAll(s, "/", "~1"))
+		b.WriteString(PointerSegment(s))
 	}
 	return b.String()
+}
+
+// PointerSegment escapes an object key as a segment of an RFC 6901 JSON
+// pointer: "~" as "~0", "/" as "~1".
+func PointerSegment(key string) string {
+	if !strings.ContainsAny(key, "~/") {
+		return key
+	}
+	return strings.ReplaceAll(strings.ReplaceAll(key, "~", "~0"), "/", "~1")
 }
 
 // ruleOf says in plain words what the schema wanted (the rule) and, where the

@@ -9,7 +9,7 @@ ROUNDS ?= 7
 ROUNDTIME ?= 5s
 
 .DEFAULT_GOAL := help
-.PHONY: help generate check-generate validate-spec vet test race fuzz fuzz-short soak bench bench-go bench-proxy build run ci e2e-compose screenshot
+.PHONY: help generate check-generate validate-spec vet test race fuzz fuzz-short soak bench bench-go bench-smoke bench-proxy build run ci e2e-compose screenshot
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -58,6 +58,9 @@ fuzz-short: ## A bounded fuzzing pass, as CI runs it
 soak: ## Soak the mock for $(SOAKTIME) with concurrent clients, then SIGTERM the binary under load
 	$(GO) test -count=1 -v -run 'TestSoak|TestSIGTERMUnderLoad' ./soak/ -args -soak.duration=$(SOAKTIME)
 
+bench-smoke: ## Run every testing.B benchmark once, so that CI catches one that no longer runs (no figures)
+	$(GO) test -run '^$$' -bench . -benchtime 1x ./internal/contract/ ./mockserver/ ./client/
+
 bench-go: ## testing.B benchmarks of the hot path, the quick check and the client
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/contract/ ./mockserver/ ./client/
 
@@ -82,4 +85,4 @@ screenshot: ## Drive the request inspector in headless Chromium and write docs/i
 e2e-compose: ## Build the image, run compose.yaml with a real Docker engine, check it end to end (root; installs docker)
 	bash scripts/e2e-compose.sh
 
-ci: check-generate validate-spec vet race fuzz-short ## Everything CI runs
+ci: check-generate validate-spec vet race fuzz-short bench-smoke ## Everything CI runs

@@ -32,10 +32,14 @@ const (
 	OutcomePayloadTooLarge      = "payload_too_large"
 	OutcomeUnreadableBody       = "unreadable_body"
 	OutcomeInvalidPrefer        = "invalid_prefer"
-	OutcomeNotFound             = "not_found"
-	OutcomeMethodNotAllowed     = "method_not_allowed"
-	OutcomeInternalError        = "internal_error"
-	OutcomeContractViolation    = "mock_contract_violation"
+	// OutcomeRateLimited is a 429: a fault's or Prefer's, or the mock's
+	// own when its budget of body bytes in flight is in use
+	// (Options.MaxBodyBytesInFlight).
+	OutcomeRateLimited       = "rate_limited"
+	OutcomeNotFound          = "not_found"
+	OutcomeMethodNotAllowed  = "method_not_allowed"
+	OutcomeInternalError     = "internal_error"
+	OutcomeContractViolation = "mock_contract_violation"
 	// OutcomeReset is a fault's answer cut by a connection reset.
 	OutcomeReset = "reset"
 	// A gateway's answers, injected by a fault or Prefer.
@@ -105,6 +109,9 @@ type exchange struct {
 	written bool
 	// readError says why the body could not be read, for the log.
 	readError string
+	// reserved is the share of Options.MaxBodyBytesInFlight the request
+	// holds, given back by finish.
+	reserved int64
 	// The answer that could not be delivered, for the log.
 	undeliveredStatus  int
 	undeliveredOutcome string
@@ -148,8 +155,11 @@ func requestID(given string) string {
 // log line and the journal entry, exactly once.
 func (s *Server) finish(w http.ResponseWriter, r *http.Request, x *exchange) {
 	defer func() {
-		// Whatever happens below, the record goes back and the request
-		// no longer counts as in flight.
+		// Whatever happens below, the record goes back, its share of the
+		// body budget too, and the request no longer counts as in flight.
+		if x.reserved > 0 {
+			s.bodies.Release(x.reserved)
+		}
 		*x = exchange{}
 		s.exchanges.Put(x)
 		s.active.Add(-1)

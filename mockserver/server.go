@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"golang.org/x/sync/semaphore"
 
 	"github.com/benjiconnect/benji"
 	"github.com/benjiconnect/benji/gen/echoserver"
@@ -72,6 +73,9 @@ type Server struct {
 	readTimeout       time.Duration
 	// bigChecks bounds how many bodies over bigBody are checked at once.
 	bigChecks chan struct{}
+	// bodies is the budget of request body bytes in flight
+	// (Options.MaxBodyBytesInFlight); see reserveBody.
+	bodies *semaphore.Weighted
 	// createTokenLog is the logger's handler with the API operation's
 	// method and path attributes, which slog formats once.
 	createTokenLog slog.Handler
@@ -110,6 +114,7 @@ func New(opts Options) (*Server, error) {
 		readTimeout:       ReadTimeout,
 		stopNow:           make(chan struct{}),
 		bigChecks:         make(chan struct{}, max(2, runtime.GOMAXPROCS(0))),
+		bodies:            semaphore.NewWeighted(opts.MaxBodyBytesInFlight),
 	}
 	for _, t := range opts.Tokens {
 		s.tokens = append(s.tokens, []byte(t))

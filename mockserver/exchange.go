@@ -2,12 +2,13 @@ package mockserver
 
 import (
 	"context"
+	"encoding/binary"
+	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"runtime/debug"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -147,7 +148,15 @@ func requestID(given string) string {
 	if given != "" && len(given) <= 128 && !strings.ContainsFunc(given, func(r rune) bool { return r < 0x21 || r > 0x7e }) {
 		return given
 	}
-	return strconv.FormatUint(rand.Uint64(), 16)
+	return formatRequestID(rand.Uint64())
+}
+
+// formatRequestID writes n as the 16 hex digits of a request id the mock
+// makes, leading zeros kept.
+func formatRequestID(n uint64) string {
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], n)
+	return hex.EncodeToString(b[:])
 }
 
 // finish is deferred by every handler: it turns a panic into the 500

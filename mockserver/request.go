@@ -19,7 +19,7 @@ import (
 const (
 	msgNoToken      = `Send the partner access token as "Authorization: Bearer <token>".`
 	msgNotBearer    = `The Authorization header must use the Bearer scheme: "Authorization: Bearer <token>".`
-	msgUnknownToken = "The bearer token is not one this mock accepts (see BENJI_MOCK_TOKENS)."
+	msgUnknownToken = "The bearer token is not one of the tokens the mock was started with (Options.Tokens, --tokens or BENJI_MOCK_TOKENS)."
 )
 
 // bigBody is the size over which at most cap(Server.bigChecks) bodies are

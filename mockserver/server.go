@@ -176,7 +176,9 @@ func (s *Server) routes() *echo.Echo {
 	}
 	health := s.jsonAnswer(http.StatusOK, OutcomeOK, []byte(`{"status":"ok"}`))
 	own("/healthz", map[string]echo.HandlerFunc{
-		http.MethodGet: s.handle(false, func(*http.Request, *exchange) answer { return health }),
+		// Asked every second by compose's healthcheck: logged at debug
+		// level unless it fails.
+		http.MethodGet: s.handle(false, func(_ *http.Request, x *exchange) answer { x.quiet = true; return health }),
 	})
 	spec := answer{status: http.StatusOK, header: http.Header{"Content-Type": {"application/yaml"}}, body: benji.OpenAPI(), outcome: OutcomeOK}
 	own("/openapi.yaml", map[string]echo.HandlerFunc{

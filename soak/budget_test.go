@@ -16,8 +16,8 @@ import (
 )
 
 var (
-	bodiesClients = flag.Int("soak.bodies-clients", 700,
-		"clients that each send one valid 1 MiB body at once in TestBodiesInFlightAgainstTheBinary")
+	bodiesClients = flag.Int("soak.bodies-clients", 200,
+		"clients that each send one valid 1 MiB body at once in TestBodiesInFlightAgainstTheBinary (make soak: 700)")
 	bodiesPeakMB = flag.Int64("soak.bodies-peak-mb", 0,
 		"fail TestBodiesInFlightAgainstTheBinary when the binary's peak resident memory is over this many MB (0: report it only)")
 )
@@ -28,11 +28,15 @@ var (
 // peak resident memory (VmHWM). Every client must get an answer: 200, or
 // 429 rate_limited with Retry-After once the budget of body bytes in flight
 // (--max-body-bytes-in-flight) is in use; the journal must hold each
-// request with the status its client got. The peak is checked only when
-// -soak.bodies-peak-mb is given (make soak): on a machine busy with other
-// work, the collector's lag makes it vary too much for every CI run.
+// request with the status its client got.
 //
-//	go test -count=1 -v -run TestBodiesInFlightAgainstTheBinary ./soak/ [-args -soak.bodies-peak-mb=300 -soak.mock-bin=PATH]
+// go test ./... sends 200 bodies and only reports the peak; make soak sends
+// 700 and checks that the peak is at most 300 MB. The peak sits near the
+// binary's soft memory limit (256 MiB), a margin the collector can overrun
+// on a machine busy with other work, and 700 bodies take long enough there
+// to come near the server's read timeout: neither belongs in every CI run.
+//
+//	go test -count=1 -v -run TestBodiesInFlightAgainstTheBinary ./soak/ -args -soak.bodies-clients=700 [-soak.bodies-peak-mb=300] [-soak.mock-bin=PATH]
 func TestBodiesInFlightAgainstTheBinary(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")

@@ -1,10 +1,12 @@
 package mockserver
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -100,6 +102,30 @@ func send(url, id string, body []byte, chunked bool) sent {
 	return sent{status: resp.StatusCode, header: resp.Header, body: b, err: err}
 }
 
+// sendWholeThenRead posts body as a client that reads the answer only once
+// it has written the whole request does (Python's requests, say), on a
+// connection of its own.
+func sendWholeThenRead(url, id string, body []byte) sent {
+	conn, err := net.Dial("tcp", strings.TrimPrefix(url, "http://"))
+	if err != nil {
+		return sent{err: err}
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(time.Minute))
+	head := fmt.Sprintf("POST /verify/token/create HTTP/1.1\r\nHost: mock\r\nAuthorization: Bearer t\r\n"+
+		"Content-Type: application/json\r\n%s: %s\r\nContent-Length: %d\r\n\r\n", RequestIDHeader, id, len(body))
+	if _, err := conn.Write(append([]byte(head), body...)); err != nil {
+		return sent{err: fmt.Errorf("writing the request: %w", err)}
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		return sent{err: fmt.Errorf("reading the answer: %w", err)}
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return sent{status: resp.StatusCode, header: resp.Header, body: b, err: err}
+}
+
 // checkRefused checks that a got the budget's 429: rate_limited, with a
 // Retry-After and a message that names the option and the flag.
 func checkRefused(t *testing.T, who string, a sent) {
@@ -130,15 +156,30 @@ func checkOK(t *testing.T, who string, a sent) {
 }
 
 // A request holds its share of the budget from before its body is read
-// until it is answered. While one body of 700 KB is held, a budget of 1 MiB
+// until it is answered. While one body is held, a budget of MaxBodyBytes
 // has no room for another: each of the clients that send one at once gets
-// 429 with Retry-After (their bodies, over what net/http drops by itself,
-// are read and dropped, so that each gets its answer), and nothing else is
-// lost. Once the held request is answered, the budget is whole again: a
+// 429 with Retry-After, and nothing else is lost. Half of them read only
+// once they have written their whole body: the mock reads and drops the
+// bodies it refuses, so that those get their answer too, not a reset. Once the held request is answered, the budget is whole again: a
 // body of the whole MaxBodyBytes gets 200.
 func TestBodiesInFlightPastTheBudget(t *testing.T) {
-	h := newHeldServer(t, Options{MaxBodyBytesInFlight: DefaultMaxBodyBytes})
-	body := validBodyOf(700_000)
+	for _, tc := range []struct {
+		name  string
+		limit int64 // MaxBodyBytes and MaxBodyBytesInFlight
+		body  int
+	}{
+		{"bodies of 700 KB", DefaultMaxBodyBytes, 700_000},
+		// More than the loopback's socket buffers hold: a client whose
+		// body is not read would find the connection reset under it.
+		{"bodies of 9 MB", MaxMaxBodyBytes, 9_000_000},
+	} {
+		t.Run(tc.name, func(t *testing.T) { testBodiesInFlightPastTheBudget(t, tc.limit, tc.body) })
+	}
+}
+
+func testBodiesInFlightPastTheBudget(t *testing.T, limit int64, size int) {
+	h := newHeldServer(t, Options{MaxBodyBytes: limit, MaxBodyBytesInFlight: limit})
+	body := validBodyOf(size)
 	held := make(chan sent, 1)
 	go func() { held <- send(h.url, "hold-1", body, false) }()
 	h.waitEntered(t, "hold-1")
@@ -147,7 +188,14 @@ func TestBodiesInFlightPastTheBudget(t *testing.T) {
 	var wg sync.WaitGroup
 	got := make([]sent, clients)
 	for i := range clients {
-		wg.Go(func() { got[i] = send(h.url, fmt.Sprintf("client-%d", i), body, false) })
+		wg.Go(func() {
+			id := fmt.Sprintf("client-%d", i)
+			if i%2 == 0 {
+				got[i] = send(h.url, id, body, false)
+			} else {
+				got[i] = sendWholeThenRead(h.url, id, body)
+			}
+		})
 	}
 	wg.Wait()
 	for i, a := range got {
@@ -156,7 +204,7 @@ func TestBodiesInFlightPastTheBudget(t *testing.T) {
 
 	close(h.release)
 	checkOK(t, "the held request", <-held)
-	checkOK(t, "a whole MaxBodyBytes after the load", send(h.url, "after", validBodyOf(DefaultMaxBodyBytes), false))
+	checkOK(t, "a whole MaxBodyBytes after the load", send(h.url, "after", validBodyOf(int(limit)), false))
 
 	statuses := map[int]int{}
 	entries := h.Requests(Filter{})

@@ -55,8 +55,8 @@ fuzz-short: ## A bounded fuzzing pass, as CI runs it
 	$(GO) test -run '^$$' -fuzz FuzzCheckAnswerAgreesWithKin -fuzztime 10s -fuzzminimizetime 1s ./internal/contract/
 	$(GO) test -run '^$$' -fuzz FuzzIndentJSON -fuzztime 5s -fuzzminimizetime 1s ./mockserver/
 
-soak: ## Soak the mock for $(SOAKTIME) with concurrent clients, then SIGTERM the binary under load
-	$(GO) test -count=1 -v -run 'TestSoak|TestSIGTERMUnderLoad' ./soak/ -args -soak.duration=$(SOAKTIME)
+soak: ## Soak the mock for $(SOAKTIME) with concurrent clients, SIGTERM the binary under load, and send it 700 bodies of 1 MiB at once (peak RSS at most 300 MB)
+	$(GO) test -count=1 -v -run 'TestSoak|TestSIGTERMUnderLoad|TestBodiesInFlightAgainstTheBinary' ./soak/ -args -soak.duration=$(SOAKTIME) -soak.bodies-clients=700 -soak.bodies-peak-mb=300
 
 bench-smoke: ## Run every testing.B benchmark once, so that CI catches one that no longer runs (no figures)
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./internal/contract/ ./mockserver/ ./client/

@@ -2,12 +2,13 @@ package mockserver
 
 import (
 	"context"
+	"encoding/binary"
+	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"runtime/debug"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -32,10 +33,14 @@ const (
 	OutcomePayloadTooLarge      = "payload_too_large"
 	OutcomeUnreadableBody       = "unreadable_body"
 	OutcomeInvalidPrefer        = "invalid_prefer"
-	OutcomeNotFound             = "not_found"
-	OutcomeMethodNotAllowed     = "method_not_allowed"
-	OutcomeInternalError        = "internal_error"
-	OutcomeContractViolation    = "mock_contract_violation"
+	// OutcomeRateLimited is a 429: a fault's or Prefer's, or the mock's
+	// own when its budget of body bytes in flight is in use
+	// (Options.MaxBodyBytesInFlight).
+	OutcomeRateLimited       = "rate_limited"
+	OutcomeNotFound          = "not_found"
+	OutcomeMethodNotAllowed  = "method_not_allowed"
+	OutcomeInternalError     = "internal_error"
+	OutcomeContractViolation = "mock_contract_violation"
 	// OutcomeReset is a fault's answer cut by a connection reset.
 	OutcomeReset = "reset"
 	// A gateway's answers, injected by a fault or Prefer.
@@ -105,6 +110,9 @@ type exchange struct {
 	written bool
 	// readError says why the body could not be read, for the log.
 	readError string
+	// reserved is the share of Options.MaxBodyBytesInFlight the request
+	// holds, given back by finish.
+	reserved int64
 	// The answer that could not be delivered, for the log.
 	undeliveredStatus  int
 	undeliveredOutcome string
@@ -140,7 +148,15 @@ func requestID(given string) string {
 	if given != "" && len(given) <= 128 && !strings.ContainsFunc(given, func(r rune) bool { return r < 0x21 || r > 0x7e }) {
 		return given
 	}
-	return strconv.FormatUint(rand.Uint64(), 16)
+	return formatRequestID(rand.Uint64())
+}
+
+// formatRequestID writes n as the 16 hex digits of a request id the mock
+// makes, leading zeros kept.
+func formatRequestID(n uint64) string {
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], n)
+	return hex.EncodeToString(b[:])
 }
 
 // finish is deferred by every handler: it turns a panic into the 500
@@ -148,8 +164,11 @@ func requestID(given string) string {
 // log line and the journal entry, exactly once.
 func (s *Server) finish(w http.ResponseWriter, r *http.Request, x *exchange) {
 	defer func() {
-		// Whatever happens below, the record goes back and the request
-		// no longer counts as in flight.
+		// Whatever happens below, the record goes back, its share of the
+		// body budget too, and the request no longer counts as in flight.
+		if x.reserved > 0 {
+			s.bodies.Release(x.reserved)
+		}
 		*x = exchange{}
 		s.exchanges.Put(x)
 		s.active.Add(-1)

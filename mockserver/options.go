@@ -15,10 +15,14 @@ import (
 
 // Defaults for the zero Options.
 const (
-	DefaultMaxBodyBytes    = 1 << 20
-	DefaultJournalSize     = 1000
-	DefaultShutdownTimeout = 10 * time.Second
-	DefaultUpstreamTimeout = 30 * time.Second
+	DefaultMaxBodyBytes = 1 << 20
+	// DefaultMaxBodyBytesInFlight holds 64 bodies of DefaultMaxBodyBytes
+	// at once: about 64 MB of bodies, which keeps a mock under load within
+	// its 256 MiB memory limit (cmd/benji-mock).
+	DefaultMaxBodyBytesInFlight = 64 << 20
+	DefaultJournalSize          = 1000
+	DefaultShutdownTimeout      = 10 * time.Second
+	DefaultUpstreamTimeout      = 30 * time.Second
 )
 
 // Bounds on Options: New refuses a configuration outside them, so that a
@@ -28,6 +32,9 @@ const (
 	// MaxMaxBodyBytes is the largest MaxBodyBytes: each request in flight may
 	// hold a body this large in memory.
 	MaxMaxBodyBytes = 16 << 20
+	// MaxMaxBodyBytesInFlight is the largest MaxBodyBytesInFlight: the
+	// bodies of the requests in flight may together take this much memory.
+	MaxMaxBodyBytesInFlight = 1 << 30
 	// MaxJournalSize is the largest JournalSize. An entry keeps at most
 	// MaxEntryBytes, so a full journal holds at most about 240 MB.
 	MaxJournalSize = 10_000
@@ -53,6 +60,15 @@ type Options struct {
 	// MaxBodyBytes bounds a request body; a larger one gets 413. Zero means
 	// DefaultMaxBodyBytes; at most MaxMaxBodyBytes.
 	MaxBodyBytes int64
+	// MaxBodyBytesInFlight is the budget of request bodies held in memory
+	// at once. An API request reserves its share before its body is read
+	// (its Content-Length, or MaxBodyBytes for a body sent without one)
+	// and gives it back once it is answered (in proxy mode, after the
+	// upstream's answer). A request whose share is not left gets 429
+	// rate_limited with Retry-After, its body read and dropped. Zero means
+	// DefaultMaxBodyBytesInFlight; at least MaxBodyBytes, so that one
+	// whole body always fits, and at most MaxMaxBodyBytesInFlight.
+	MaxBodyBytesInFlight int64
 	// Latency is added to every answer of the API, plus a uniformly random
 	// extra of up to LatencyJitter. Together at most MaxLatency.
 	Latency       time.Duration
@@ -129,6 +145,9 @@ func (o Options) withDefaults() (Options, error) {
 	if o.MaxBodyBytes == 0 {
 		o.MaxBodyBytes = DefaultMaxBodyBytes
 	}
+	if o.MaxBodyBytesInFlight == 0 {
+		o.MaxBodyBytesInFlight = DefaultMaxBodyBytesInFlight
+	}
 	if o.JournalSize == 0 {
 		o.JournalSize = DefaultJournalSize
 	}
@@ -153,6 +172,8 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	check(o.MaxBodyBytes > 0 && o.MaxBodyBytes <= MaxMaxBodyBytes,
 		"MaxBodyBytes must be between 1 and %d, got %d", MaxMaxBodyBytes, o.MaxBodyBytes)
+	check(o.MaxBodyBytesInFlight >= o.MaxBodyBytes && o.MaxBodyBytesInFlight <= MaxMaxBodyBytesInFlight,
+		"MaxBodyBytesInFlight must be between MaxBodyBytes (%d) and %d, got %d", o.MaxBodyBytes, MaxMaxBodyBytesInFlight, o.MaxBodyBytesInFlight)
 	check(o.JournalSize > 0 && o.JournalSize <= MaxJournalSize,
 		"JournalSize must be between 1 and %d, got %d", MaxJournalSize, o.JournalSize)
 	check(o.Latency >= 0 && o.LatencyJitter >= 0 && o.Latency <= MaxLatency && o.LatencyJitter <= MaxLatency-o.Latency,

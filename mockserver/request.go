@@ -6,6 +6,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -18,7 +19,7 @@ import (
 const (
 	msgNoToken      = `Send the partner access token as "Authorization: Bearer <token>".`
 	msgNotBearer    = `The Authorization header must use the Bearer scheme: "Authorization: Bearer <token>".`
-	msgUnknownToken = "The bearer token is not one this mock accepts (see BENJI_MOCK_TOKENS)."
+	msgUnknownToken = "The bearer token is not one of the tokens the mock was started with (Options.Tokens, --tokens or BENJI_MOCK_TOKENS)."
 )
 
 // bigBody is the size over which at most cap(Server.bigChecks) bodies are
@@ -54,6 +55,9 @@ func (s *Server) checkRequest(r *http.Request, x *exchange) (refusal answer, ok 
 	limit := s.opts.MaxBodyBytes
 	if r.ContentLength > limit {
 		return s.tooLarge(), false
+	}
+	if !s.reserveBody(r, x) {
+		return s.bodiesInFlight(r, x), false
 	}
 	body, err := readBody(r.Body, r.ContentLength, limit)
 	if err != nil {
@@ -210,6 +214,43 @@ func readBody(r io.Reader, declared, limit int64) ([]byte, error) {
 		}
 	}
 }
+
+// reserveBody takes the request's share of the budget of body bytes in
+// flight (Options.MaxBodyBytesInFlight) before its body is read: its
+// Content-Length, or MaxBodyBytes when it declares none. It reports false
+// when the share is not left; finish gives back what x holds.
+func (s *Server) reserveBody(r *http.Request, x *exchange) bool {
+	share := s.opts.MaxBodyBytes
+	if r.ContentLength >= 0 {
+		share = r.ContentLength // within MaxBodyBytes: checked before
+	}
+	if share == 0 {
+		return true // nothing to hold
+	}
+	if !s.bodies.TryAcquire(share) {
+		return false
+	}
+	x.reserved = share
+	return true
+}
+
+// bodiesInFlight is the answer to a request refused because the budget of
+// body bytes in flight is in use: 429 rate_limited with Retry-After. The
+// body is read first, in small pieces and dropped, up to MaxBodyBytes: a
+// client still sending would otherwise find the connection closed under it
+// and miss the answer.
+func (s *Server) bodiesInFlight(r *http.Request, x *exchange) answer {
+	if _, err := io.CopyN(io.Discard, r.Body, s.opts.MaxBodyBytes+1); err != nil && err != io.EOF {
+		x.readError = err.Error()
+	}
+	return s.errorAnswer(http.StatusTooManyRequests, OutcomeRateLimited, fmt.Sprintf(
+		"The mock's budget of request bodies in flight (%d bytes: Options.MaxBodyBytesInFlight, --max-body-bytes-in-flight) is in use; retry after %d second.",
+		s.opts.MaxBodyBytesInFlight, bodiesRetryAfter)).withHeader("Retry-After", strconv.Itoa(bodiesRetryAfter))
+}
+
+// bodiesRetryAfter is the Retry-After, in seconds, of a request refused
+// because the budget of body bytes in flight is in use.
+const bodiesRetryAfter = 1
 
 func (s *Server) tooLarge() answer {
 	return s.errorAnswer(http.StatusRequestEntityTooLarge, OutcomePayloadTooLarge,

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"golang.org/x/sync/semaphore"
 
 	"github.com/benjiconnect/benji"
 	"github.com/benjiconnect/benji/gen/echoserver"
@@ -72,6 +73,9 @@ type Server struct {
 	readTimeout       time.Duration
 	// bigChecks bounds how many bodies over bigBody are checked at once.
 	bigChecks chan struct{}
+	// bodies is the budget of request body bytes in flight
+	// (Options.MaxBodyBytesInFlight); see reserveBody.
+	bodies *semaphore.Weighted
 	// createTokenLog is the logger's handler with the API operation's
 	// method and path attributes, which slog formats once.
 	createTokenLog slog.Handler
@@ -110,6 +114,7 @@ func New(opts Options) (*Server, error) {
 		readTimeout:       ReadTimeout,
 		stopNow:           make(chan struct{}),
 		bigChecks:         make(chan struct{}, max(2, runtime.GOMAXPROCS(0))),
+		bodies:            semaphore.NewWeighted(opts.MaxBodyBytesInFlight),
 	}
 	for _, t := range opts.Tokens {
 		s.tokens = append(s.tokens, []byte(t))
@@ -171,7 +176,9 @@ func (s *Server) routes() *echo.Echo {
 	}
 	health := s.jsonAnswer(http.StatusOK, OutcomeOK, []byte(`{"status":"ok"}`))
 	own("/healthz", map[string]echo.HandlerFunc{
-		http.MethodGet: s.handle(false, func(*http.Request, *exchange) answer { return health }),
+		// Asked every second by compose's healthcheck: logged at debug
+		// level unless it fails.
+		http.MethodGet: s.handle(false, func(_ *http.Request, x *exchange) answer { x.quiet = true; return health }),
 	})
 	spec := answer{status: http.StatusOK, header: http.Header{"Content-Type": {"application/yaml"}}, body: benji.OpenAPI(), outcome: OutcomeOK}
 	own("/openapi.yaml", map[string]echo.HandlerFunc{

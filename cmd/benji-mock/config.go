@@ -25,6 +25,7 @@ type config struct {
 	addr              string
 	tokens            tokenList
 	maxBodyBytes      int64
+	bodyBytesInFlight int64
 	latency           time.Duration
 	latencyJitter     time.Duration
 	journalSize       int
@@ -64,11 +65,14 @@ func (cfg *config) flagSet(stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("benji-mock", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfg.maxBodyBytes = mockserver.DefaultMaxBodyBytes
+	cfg.bodyBytesInFlight = mockserver.DefaultMaxBodyBytesInFlight
 	cfg.journalSize = mockserver.DefaultJournalSize
 	fs.StringVar(&cfg.addr, "addr", "127.0.0.1:4010", "address to listen on (0.0.0.0:4010 in a container)")
 	fs.Var(&cfg.tokens, "tokens", "comma-separated bearer `tokens` to accept (default: any non-empty token)")
 	fs.Var(wholeNumber[int64]{&cfg.maxBodyBytes}, "max-body-bytes",
 		fmt.Sprintf("largest request body accepted in `bytes`, at most %d; larger gets 413", mockserver.MaxMaxBodyBytes))
+	fs.Var(wholeNumber[int64]{&cfg.bodyBytesInFlight}, "max-body-bytes-in-flight",
+		fmt.Sprintf("budget of request bodies held in memory at once, in `bytes`, from --max-body-bytes to %d; past it a request gets 429 with Retry-After", mockserver.MaxMaxBodyBytesInFlight))
 	fs.DurationVar(&cfg.latency, "latency", 0, "latency added to every API answer, e.g. 50ms")
 	fs.DurationVar(&cfg.latencyJitter, "latency-jitter", 0,
 		fmt.Sprintf("random extra latency of up to this much; with --latency at most %s", mockserver.MaxLatency))
@@ -137,6 +141,8 @@ func (cfg *config) check() error {
 		return fmt.Errorf("--log-format must be text or json, got %q", cfg.logFormat)
 	case cfg.maxBodyBytes < 1 || cfg.maxBodyBytes > mockserver.MaxMaxBodyBytes:
 		return fmt.Errorf("--max-body-bytes must be between 1 and %d, got %d", mockserver.MaxMaxBodyBytes, cfg.maxBodyBytes)
+	case cfg.bodyBytesInFlight < cfg.maxBodyBytes || cfg.bodyBytesInFlight > mockserver.MaxMaxBodyBytesInFlight:
+		return fmt.Errorf("--max-body-bytes-in-flight must be between --max-body-bytes (%d) and %d, got %d", cfg.maxBodyBytes, mockserver.MaxMaxBodyBytesInFlight, cfg.bodyBytesInFlight)
 	case cfg.journalSize < 1 || cfg.journalSize > mockserver.MaxJournalSize:
 		return fmt.Errorf("--journal-size must be between 1 and %d, got %d", mockserver.MaxJournalSize, cfg.journalSize)
 	case cfg.latency < 0:
@@ -213,6 +219,7 @@ func (cfg *config) baseOptions(logger *slog.Logger) mockserver.Options {
 	return mockserver.Options{
 		Tokens:                    cfg.tokens,
 		MaxBodyBytes:              cfg.maxBodyBytes,
+		MaxBodyBytesInFlight:      cfg.bodyBytesInFlight,
 		Latency:                   cfg.latency,
 		LatencyJitter:             cfg.latencyJitter,
 		JournalSize:               cfg.journalSize,

@@ -80,6 +80,8 @@ func TestConfigEnvironmentTwins(t *testing.T) {
 			func(c *config) any { return c.baseOptions(nil).Tokens }, []string{"a", "b", "c"}},
 		{"BENJI_MOCK_MAX_BODY_BYTES", "max-body-bytes", "2048",
 			func(c *config) any { return c.baseOptions(nil).MaxBodyBytes }, int64(2048)},
+		{"BENJI_MOCK_MAX_BODY_BYTES_IN_FLIGHT", "max-body-bytes-in-flight", "2097152",
+			func(c *config) any { return c.baseOptions(nil).MaxBodyBytesInFlight }, int64(2 << 20)},
 		{"BENJI_MOCK_LATENCY", "latency", "50ms",
 			func(c *config) any { return c.baseOptions(nil).Latency }, 50 * time.Millisecond},
 		{"BENJI_MOCK_LATENCY_JITTER", "latency-jitter", "20ms",

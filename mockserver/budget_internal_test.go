@@ -1,0 +1,303 @@
+package mockserver
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// validBodyOf is a valid createToken body of exactly n bytes.
+func validBodyOf(n int) []byte {
+	const prefix, suffix = `{"mode":1,"display_name":"`, `"}`
+	return []byte(prefix + strings.Repeat("n", n-len(prefix)-len(suffix)) + suffix)
+}
+
+// heldServer is a mock whose createToken holds a request whose X-Request-Id
+// starts with "hold" after its body is read, until release is closed; its
+// share of the body budget stays taken meanwhile.
+type heldServer struct {
+	*Server
+	url     string
+	entered chan string
+	release chan struct{}
+}
+
+func newHeldServer(t *testing.T, opts Options) *heldServer {
+	t.Helper()
+	s, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &heldServer{Server: s, entered: make(chan string, 16), release: make(chan struct{})}
+	s.decide = func(r *http.Request, x *exchange) answer {
+		if strings.HasPrefix(x.requestID, "hold") {
+			h.entered <- x.requestID
+			<-h.release
+		}
+		return s.decideAnswer(r, x)
+	}
+	ts := httptest.NewServer(s)
+	t.Cleanup(ts.Close)
+	t.Cleanup(func() {
+		select {
+		case <-h.release:
+		default:
+			close(h.release)
+		}
+	})
+	h.url = ts.URL
+	return h
+}
+
+// waitEntered waits until the held request id has had its body read.
+func (h *heldServer) waitEntered(t *testing.T, id string) {
+	t.Helper()
+	select {
+	case got := <-h.entered:
+		if got != id {
+			t.Fatalf("held request %q entered, want %q", got, id)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("request %q was not held within 30 s", id)
+	}
+}
+
+// sent is what a client got: a status, headers and body, or err.
+type sent struct {
+	status int
+	header http.Header
+	body   []byte
+	err    error
+}
+
+// send posts body as a createToken request with the given request id;
+// chunked hides its length, so that it goes without a Content-Length.
+func send(url, id string, body []byte, chunked bool) sent {
+	var r io.Reader = bytes.NewReader(body)
+	if chunked {
+		r = io.MultiReader(r) // not a type NewRequest knows the length of
+	}
+	req, err := http.NewRequest(http.MethodPost, url+"/verify/token/create", r)
+	if err != nil {
+		return sent{err: err}
+	}
+	req.Header.Set("Authorization", "Bearer t")
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(RequestIDHeader, id)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return sent{err: err}
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return sent{status: resp.StatusCode, header: resp.Header, body: b, err: err}
+}
+
+// sendWholeThenRead posts body as a client that reads the answer only once
+// it has written the whole request does (Python's requests, say), on a
+// connection of its own.
+func sendWholeThenRead(url, id string, body []byte) sent {
+	conn, err := net.Dial("tcp", strings.TrimPrefix(url, "http://"))
+	if err != nil {
+		return sent{err: err}
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(time.Minute))
+	head := fmt.Sprintf("POST /verify/token/create HTTP/1.1\r\nHost: mock\r\nAuthorization: Bearer t\r\n"+
+		"Content-Type: application/json\r\n%s: %s\r\nContent-Length: %d\r\n\r\n", RequestIDHeader, id, len(body))
+	if _, err := conn.Write(append([]byte(head), body...)); err != nil {
+		return sent{err: fmt.Errorf("writing the request: %w", err)}
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		return sent{err: fmt.Errorf("reading the answer: %w", err)}
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return sent{status: resp.StatusCode, header: resp.Header, body: b, err: err}
+}
+
+// checkRefused checks that a got the budget's 429: rate_limited, with a
+// Retry-After and a message that names the option and the flag.
+func checkRefused(t *testing.T, who string, a sent) {
+	t.Helper()
+	if a.err != nil {
+		t.Errorf("%s got no answer: %.200v", who, a.err)
+		return
+	}
+	var e struct{ Code, Message string }
+	json.Unmarshal(a.body, &e)
+	if a.status != http.StatusTooManyRequests || e.Code != OutcomeRateLimited || a.header.Get("Retry-After") != "1" {
+		t.Errorf("%s got %d %q with Retry-After %q, want 429 rate_limited with Retry-After 1; body %.200s",
+			who, a.status, e.Code, a.header.Get("Retry-After"), a.body)
+		return
+	}
+	for _, name := range []string{"budget of request bodies in flight", "Options.MaxBodyBytesInFlight", "--max-body-bytes-in-flight"} {
+		if !strings.Contains(e.Message, name) {
+			t.Errorf("%s: the message %q does not say %q", who, e.Message, name)
+		}
+	}
+}
+
+func checkOK(t *testing.T, who string, a sent) {
+	t.Helper()
+	if a.err != nil || a.status != http.StatusOK {
+		t.Errorf("%s got %d (error %.200v), want 200; body %.200s", who, a.status, a.err, a.body)
+	}
+}
+
+// A request holds its share of the budget from before its body is read
+// until it is answered. While one body is held, a budget of MaxBodyBytes
+// has no room for another: each of the clients that send one at once gets
+// 429 with Retry-After, and nothing else is lost. Half of them read only
+// once they have written their whole body: the mock reads and drops the
+// bodies it refuses, so that those get their answer too, not a reset. Once the held request is answered, the budget is whole again: a
+// body of the whole MaxBodyBytes gets 200.
+func TestBodiesInFlightPastTheBudget(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		limit int64 // MaxBodyBytes and MaxBodyBytesInFlight
+		body  int
+	}{
+		{"bodies of 700 KB", DefaultMaxBodyBytes, 700_000},
+		// More than the loopback's socket buffers hold: a client whose
+		// body is not read would find the connection reset under it.
+		{"bodies of 9 MB", MaxMaxBodyBytes, 9_000_000},
+	} {
+		t.Run(tc.name, func(t *testing.T) { testBodiesInFlightPastTheBudget(t, tc.limit, tc.body) })
+	}
+}
+
+func testBodiesInFlightPastTheBudget(t *testing.T, limit int64, size int) {
+	h := newHeldServer(t, Options{MaxBodyBytes: limit, MaxBodyBytesInFlight: limit})
+	body := validBodyOf(size)
+	held := make(chan sent, 1)
+	go func() { held <- send(h.url, "hold-1", body, false) }()
+	h.waitEntered(t, "hold-1")
+
+	const clients = 8
+	var wg sync.WaitGroup
+	got := make([]sent, clients)
+	for i := range clients {
+		wg.Go(func() {
+			id := fmt.Sprintf("client-%d", i)
+			if i%2 == 0 {
+				got[i] = send(h.url, id, body, false)
+			} else {
+				got[i] = sendWholeThenRead(h.url, id, body)
+			}
+		})
+	}
+	wg.Wait()
+	for i, a := range got {
+		checkRefused(t, fmt.Sprintf("client %d", i), a)
+	}
+
+	close(h.release)
+	checkOK(t, "the held request", <-held)
+	checkOK(t, "a whole MaxBodyBytes after the load", send(h.url, "after", validBodyOf(int(limit)), false))
+
+	statuses := map[int]int{}
+	entries := h.Requests(Filter{})
+	for _, e := range entries {
+		statuses[e.Status]++
+		if e.Status == http.StatusTooManyRequests && e.Outcome != OutcomeRateLimited {
+			t.Errorf("a refusal is journaled as %q, want %q", e.Outcome, OutcomeRateLimited)
+		}
+	}
+	if len(entries) != clients+2 || statuses[200] != 2 || statuses[429] != clients {
+		t.Errorf("the journal holds %d requests with statuses %v, want %d: 2 of 200 and %d of 429", len(entries), statuses, clients+2, clients)
+	}
+}
+
+// A body sent without a Content-Length (chunked) reserves the whole
+// MaxBodyBytes; one that declares its length reserves that length.
+func TestBodiesInFlightChunked(t *testing.T) {
+	const limit = 64 << 10
+	h := newHeldServer(t, Options{MaxBodyBytes: limit, MaxBodyBytesInFlight: limit})
+	small := []byte(validBody)
+	held := make(chan sent, 1)
+	go func() { held <- send(h.url, "hold-1", small, false) }()
+	h.waitEntered(t, "hold-1")
+
+	checkRefused(t, "a chunked body while another is held", send(h.url, "chunked", small, true))
+	checkOK(t, "a body that declares its length, while another is held", send(h.url, "declared", small, false))
+
+	close(h.release)
+	checkOK(t, "the held request", <-held)
+	checkOK(t, "a chunked body once the held one is answered", send(h.url, "chunked-after", small, true))
+	checkOK(t, "a chunked body of MaxBodyBytes", send(h.url, "chunked-whole", validBodyOf(limit), true))
+}
+
+// In proxy mode a request holds its share while its exchange with the
+// upstream is under way; a request refused for the budget is the mock's own
+// answer and never reaches the upstream.
+func TestBodiesInFlightInProxyMode(t *testing.T) {
+	entered := make(chan string, 16)
+	release := make(chan struct{})
+	var mu sync.Mutex
+	var seen []string
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		id := r.Header.Get(RequestIDHeader)
+		mu.Lock()
+		seen = append(seen, id)
+		mu.Unlock()
+		if strings.HasPrefix(id, "hold") {
+			entered <- id
+			<-release
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"code":"ok","data":{"token":"5a3f2c1e-8b7d-4e6f-9a0b-1c2d3e4f5a6b"}}`))
+	}))
+	t.Cleanup(upstream.Close)
+	t.Cleanup(func() {
+		select {
+		case <-release:
+		default:
+			close(release)
+		}
+	})
+	s, err := New(Options{Upstream: upstream.URL, MaxBodyBytesInFlight: DefaultMaxBodyBytes})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mock := httptest.NewServer(s)
+	t.Cleanup(mock.Close)
+
+	body := validBodyOf(700_000)
+	held := make(chan sent, 1)
+	go func() { held <- send(mock.URL, "hold-1", body, false) }()
+	select {
+	case <-entered:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the upstream did not get the held request within 30 s")
+	}
+	const clients = 4
+	var wg sync.WaitGroup
+	got := make([]sent, clients)
+	for i := range clients {
+		wg.Go(func() { got[i] = send(mock.URL, fmt.Sprintf("client-%d", i), body, false) })
+	}
+	wg.Wait()
+	for i, a := range got {
+		checkRefused(t, fmt.Sprintf("client %d", i), a)
+	}
+	close(release)
+	checkOK(t, "the held request", <-held)
+	checkOK(t, "a whole MaxBodyBytes after the load", send(mock.URL, "after", validBodyOf(DefaultMaxBodyBytes), false))
+	mu.Lock()
+	defer mu.Unlock()
+	if len(seen) != 2 {
+		t.Errorf("the upstream got %d requests (%q), want the held one and the one after", len(seen), seen)
+	}
+}

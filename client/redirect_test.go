@@ -43,13 +43,18 @@ func (e *elsewhere) received() []string {
 	return append([]string(nil), e.auth...)
 }
 
-// redirecting is an API that answers every request with status and a
-// Location on target, and counts the requests.
+// redirecting is an API that answers a request to the API's path with
+// status and a Location on target (any other path with a 418, so that a
+// client that follows does not loop), and counts the requests.
 func redirecting(t *testing.T, status int, target string) (*httptest.Server, *atomic.Int32) {
 	t.Helper()
 	var calls atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		calls.Add(1)
+		if r.URL.Path != "/verify/token/create" {
+			w.WriteHeader(http.StatusTeapot)
+			return
+		}
 		w.Header().Set(client.RequestIDHeader, "req-redirect-1")
 		http.Redirect(w, r, target, status)
 	}))
@@ -164,7 +169,7 @@ func TestCallersHTTPClientStillFollowsRedirects(t *testing.T) {
 	api, _ := redirecting(t, http.StatusFound, other.URL+"/")
 	hc := &http.Client{}
 	newClient(t, api.URL, client.WithHTTPClient(hc))
-	resp, err := hc.Get(api.URL)
+	resp, err := hc.Get(api.URL + "/verify/token/create")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package client
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -92,11 +93,11 @@ func newAPIError(resp *http.Response, raw []byte, requestID, message string) *AP
 	}
 	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
 		e.Location = location(resp)
-		e.Message = http.StatusText(resp.StatusCode) + ", not followed"
+		e.Message = cmp.Or(http.StatusText(resp.StatusCode), "Redirect")
 		if e.Location != "" {
-			e.Message = fmt.Sprintf("%s to %s, not followed", http.StatusText(resp.StatusCode), cut(e.Location, maxQuote))
+			e.Message += " to " + cut(e.Location, maxQuote)
 		}
-		e.Message += ": the client sends the partner access token to its base URL only"
+		e.Message += ", not followed: the client sends the partner access token to its base URL only"
 		return e
 	}
 	var env gen.Error

@@ -88,6 +88,7 @@ func New(partnerToken string, opts ...Option) (*Client, error) {
 		// No overall timeout here: each attempt gets its own deadline.
 		c.http = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
 	}
+	c.http = withoutRedirects(c.http)
 	api, err := gen.NewClient(c.baseURL, gen.WithHTTPClient(c.http), gen.WithRequestEditorFn(c.authorize))
 	if err != nil {
 		return nil, fmt.Errorf("benji: new client: %w", err)
@@ -111,7 +112,9 @@ func (c *Client) authorize(_ context.Context, req *http.Request) error {
 
 // Token is a created Connect token and what came with it.
 type Token struct {
-	// Value initialises the Benji Connect SDK.
+	// Value initialises the Benji Connect SDK: the token as the API sent
+	// it, byte for byte once its JSON string is decoded. The contract
+	// documents a UUID; the client does not insist on one.
 	Value string
 	// StatusCode is the HTTP status of the answer (200).
 	StatusCode int
@@ -125,6 +128,11 @@ type Token struct {
 // flow req describes. Failed attempts are retried by the client's
 // RetryPolicy; creating a token twice is harmless (an unused token simply
 // expires), which is why this POST is retried.
+//
+// Token.Value is the token exactly as the API sent it. A redirect is not
+// followed, so that the partner access token goes nowhere but the base URL:
+// it is an *APIError with the 3xx status and its Location, and is not
+// retried.
 //
 // A failure is an *APIError when Benji answered, a *ValidationError when the
 // client's own check (WithRequestCheck) refused req, and otherwise a
@@ -194,14 +202,38 @@ func (c *Client) attempt(ctx context.Context, body []byte) (*Token, time.Duratio
 		return nil, 0, fmt.Errorf("read %d answer: %w", resp.StatusCode, err)
 	}
 	if resp.StatusCode == http.StatusOK {
-		var ok gen.TokenCreated
-		if err := json.Unmarshal(raw, &ok); err != nil || ok.Code != gen.Ok || ok.Data.Token.String() == "00000000-0000-0000-0000-000000000000" {
+		var ok tokenAnswer
+		if err := json.Unmarshal(raw, &ok); err != nil || ok.Code != gen.Ok || ok.Data.Token == "" {
 			return nil, 0, newAPIError(resp, raw, requestID, fmt.Sprintf("the 200 answer holds no token: %.200q", raw))
 		}
-		return &Token{Value: ok.Data.Token.String(), StatusCode: resp.StatusCode, RequestID: requestID}, 0, nil
+		return &Token{Value: ok.Data.Token, StatusCode: resp.StatusCode, RequestID: requestID}, 0, nil
 	}
 	apiErr := newAPIError(resp, raw, requestID, "")
 	return nil, apiErr.RetryAfter, apiErr
+}
+
+// tokenAnswer is the success envelope (gen.TokenCreated) with the token as
+// a string. The generated type decodes it as a UUID, which would refuse a
+// token of another shape ("tok_live_42") and rewrite an upper-case or
+// braced one: the client hands on the token exactly as the API sent it, and
+// leaves calling a departure from the contract to the mock's drift report.
+type tokenAnswer struct {
+	Code gen.TokenCreatedCode `json:"code"`
+	Data struct {
+		Token string `json:"token"`
+	} `json:"data"`
+}
+
+// withoutRedirects returns a copy of hc that hands back a redirect (a 3xx)
+// as it came instead of following it. net/http copies Authorization to a
+// redirect's target whenever the host names match, ports and scheme aside
+// (shouldCopyHeaderOnRedirect), and the partner access token must go to the
+// base URL only. The caller's client is left as given: the rest of their
+// service may rely on its CheckRedirect.
+func withoutRedirects(hc *http.Client) *http.Client {
+	own := *hc
+	own.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &own
 }
 
 // unwrapURLError drops net/http's *url.Error layer, whose text repeats the

@@ -498,7 +498,13 @@ func TestAnswersCutByAReset(t *testing.T) {
 	if !errors.As(err, &apiErr) || apiErr.StatusCode != 400 || apiErr.RequestID == "" || !strings.Contains(apiErr.Message, "cut") {
 		t.Fatalf("after a cut 400: %v, want an *APIError 400 with its request id saying it was cut", err)
 	}
-	if n := len(ts.Requests(mockserver.Filter{})); n != 1 {
-		t.Errorf("%d attempts for a cut 400, want 1: a 400 is not retried", n)
+	// The mock journals a reset answer after the client has seen the reset:
+	// wait for the entry, then count.
+	cut400s := func() int { return len(ts.Requests(mockserver.Filter{Status: 400})) }
+	for deadline := time.Now().Add(10 * time.Second); cut400s() == 0 && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
+	if n := cut400s(); n != 1 || apiErr.Attempts != 1 {
+		t.Errorf("%d requests journaled and %d attempts for a cut 400, want 1 and 1: a 400 is not retried", n, apiErr.Attempts)
 	}
 }

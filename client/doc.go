@@ -13,7 +13,9 @@
 // the cases callers branch on: IsUnauthorized, IsRateLimited,
 // IsInvalidRequest. Rate limits, gateway errors and lost connections are
 // retried with exponential backoff and jitter (see RetryPolicy). The partner
-// access token never appears in an error, a log line or a printed Client.
+// access token never appears in an error, a log line or a printed Client,
+// and is sent to the base URL only: a redirect is not followed but returned
+// as an *APIError naming its Location.
 //
 // The package builds nothing but the generated models and HTTP client on top
 // of the standard library: no server framework, no OpenAPI library. To check

@@ -1,12 +1,14 @@
 package client
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/benjiconnect/benji/gen"
 )
@@ -27,8 +29,8 @@ func (f FieldError) String() string {
 	return f.Field + ": " + f.Message
 }
 
-// APIError is a failure Benji answered: any status but 200, or a 200 that
-// held no token.
+// APIError is a failure Benji answered: any status but 200 (a redirect
+// included, which the client does not follow), or a 200 that held no token.
 type APIError struct {
 	// StatusCode is the HTTP status.
 	StatusCode int
@@ -45,6 +47,11 @@ type APIError struct {
 	RetryAfter time.Duration
 	// RequestID is the answer's X-Request-Id, to quote to Benji's support.
 	RequestID string
+	// Location is where a redirect (a 3xx) pointed, resolved against the
+	// request's URL; empty for any other answer. The client follows no
+	// redirect, so that the partner access token goes to the base URL
+	// only: point WithBaseURL at the final address instead.
+	Location string
 	// Attempts counts the requests sent, retries included.
 	Attempts int
 }
@@ -84,6 +91,15 @@ func newAPIError(resp *http.Response, raw []byte, requestID, message string) *AP
 	if message != "" {
 		return e
 	}
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		e.Location = location(resp)
+		e.Message = cmp.Or(http.StatusText(resp.StatusCode), "Redirect")
+		if e.Location != "" {
+			e.Message += " to " + cut(e.Location, maxQuote)
+		}
+		e.Message += ", not followed: the client sends the partner access token to its base URL only"
+		return e
+	}
 	var env gen.Error
 	if json.Unmarshal(raw, &env) == nil && env.Code != "" {
 		e.Code, e.Message = env.Code, env.Message
@@ -96,13 +112,33 @@ func newAPIError(resp *http.Response, raw []byte, requestID, message string) *AP
 	}
 	e.Message = http.StatusText(resp.StatusCode)
 	if text := strings.Join(strings.Fields(string(raw)), " "); text != "" {
-		const max = 200
-		if len(text) > max {
-			text = text[:max] + "…"
-		}
-		e.Message += fmt.Sprintf(" (%s body: %q)", resp.Header.Get("Content-Type"), text)
+		e.Message += fmt.Sprintf(" (%s body: %q)", resp.Header.Get("Content-Type"), cut(text, maxQuote))
 	}
 	return e
+}
+
+// maxQuote bounds what an error quotes of an answer's body or Location, in
+// bytes.
+const maxQuote = 200
+
+// cut shortens s to at most max bytes, at a rune's start, and an ellipsis.
+func cut(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	for max > 0 && !utf8.RuneStart(s[max]) {
+		max--
+	}
+	return s[:max] + "…"
+}
+
+// location is where a redirect pointed, resolved against the request's
+// URL; the header as sent when it does not parse, "" when there is none.
+func location(resp *http.Response) string {
+	if u, err := resp.Location(); err == nil {
+		return u.String()
+	}
+	return resp.Header.Get("Location")
 }
 
 // ValidationError is a request the client refused to send because the

@@ -27,7 +27,9 @@ func WithBaseURL(base string) Option {
 }
 
 // WithHTTPClient sends requests through hc, for instance one whose transport
-// adds tracing. Its Timeout, if set, bounds each attempt too.
+// adds tracing. Its Timeout, if set, bounds each attempt too. Its
+// CheckRedirect is not used: the client follows no redirect (see APIError's
+// Location) and works on a copy of hc, which is left as it was given.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *Client) error {
 		if hc == nil {

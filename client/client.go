@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/benjiconnect/benji/gen"
@@ -190,12 +191,15 @@ func (c *Client) attempt(ctx context.Context, body []byte) (*Token, time.Duratio
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
+	// An answer may echo the partner token (a proxy's error page, say):
+	// it is taken out before anything is quoted or cut.
+	raw = c.token.scrub(raw)
 	requestID := resp.Header.Get(RequestIDHeader)
 	if err != nil {
 		if resp.StatusCode != http.StatusOK {
 			// The status arrived before the connection broke: it decides
 			// whether to retry, as for any answer.
-			apiErr := newAPIError(resp, raw, requestID, fmt.Sprintf("the %d answer was cut after %d bytes: %v", resp.StatusCode, len(raw), err))
+			apiErr := newAPIError(resp, raw, c.token, requestID, fmt.Sprintf("the %d answer was cut after %d bytes: %v", resp.StatusCode, len(raw), err))
 			return nil, apiErr.RetryAfter, apiErr
 		}
 		// A 200 whose token never arrived: lost, like a dropped answer.
@@ -204,11 +208,11 @@ func (c *Client) attempt(ctx context.Context, body []byte) (*Token, time.Duratio
 	if resp.StatusCode == http.StatusOK {
 		var ok tokenAnswer
 		if err := json.Unmarshal(raw, &ok); err != nil || ok.Code != gen.Ok || ok.Data.Token == "" {
-			return nil, 0, newAPIError(resp, raw, requestID, fmt.Sprintf("the 200 answer holds no token: %.200q", raw))
+			return nil, 0, newAPIError(resp, raw, c.token, requestID, fmt.Sprintf("the 200 answer holds no token: %.200q", raw))
 		}
 		return &Token{Value: ok.Data.Token, StatusCode: resp.StatusCode, RequestID: requestID}, 0, nil
 	}
-	apiErr := newAPIError(resp, raw, requestID, "")
+	apiErr := newAPIError(resp, raw, c.token, requestID, "")
 	return nil, apiErr.RetryAfter, apiErr
 }
 
@@ -269,6 +273,29 @@ func sleep(ctx context.Context, d time.Duration) error {
 type secret string
 
 func newSecret(s string) *secret { return (*secret)(&s) }
+
+// minScrubBytes is the shortest partner token that scrub takes out of
+// answers: a shorter one would match ordinary text and garble it.
+const minScrubBytes = 8
+
+// scrub returns b with the partner token replaced by [REDACTED] in each
+// form an answer may echo it: as sent, JSON-escaped ("/" as "\/") and
+// URL-escaped. b itself when it holds none.
+func (s *secret) scrub(b []byte) []byte {
+	token := string(*s)
+	if len(token) < minScrubBytes {
+		return b
+	}
+	for _, form := range []string{token, strings.ReplaceAll(token, "/", `\/`), url.QueryEscape(token), url.PathEscape(token)} {
+		if bytes.Contains(b, []byte(form)) {
+			b = bytes.ReplaceAll(b, []byte(form), []byte("[REDACTED]"))
+		}
+	}
+	return b
+}
+
+// scrubString is scrub for a string.
+func (s *secret) scrubString(v string) string { return string(s.scrub([]byte(v))) }
 
 func (secret) String() string               { return "[REDACTED]" }
 func (secret) GoString() string             { return "[REDACTED]" }

@@ -85,14 +85,16 @@ func (e *APIError) Error() string {
 // newAPIError reads an answer that is not a token. A body that is not the
 // envelope (an HTML 502 from a proxy, say) still yields the status and a
 // short quote of the body.
-func newAPIError(resp *http.Response, raw []byte, requestID, message string) *APIError {
+// The partner token is taken out of everything quoted (raw is scrubbed
+// already; the Location and what the envelope decodes to are scrubbed here).
+func newAPIError(resp *http.Response, raw []byte, token *secret, requestID, message string) *APIError {
 	e := &APIError{StatusCode: resp.StatusCode, RequestID: requestID, Message: message}
 	e.RetryAfter, _ = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
 	if message != "" {
 		return e
 	}
 	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
-		e.Location = location(resp)
+		e.Location = token.scrubString(location(resp))
 		e.Message = cmp.Or(http.StatusText(resp.StatusCode), "Redirect")
 		if e.Location != "" {
 			e.Message += " to " + cut(e.Location, maxQuote)
@@ -102,9 +104,10 @@ func newAPIError(resp *http.Response, raw []byte, requestID, message string) *AP
 	}
 	var env gen.Error
 	if json.Unmarshal(raw, &env) == nil && env.Code != "" {
-		e.Code, e.Message = env.Code, env.Message
+		e.Code, e.Message = env.Code, token.scrubString(env.Message)
 		if env.Errors != nil {
 			for _, f := range *env.Errors {
+				f.Field, f.Message = token.scrubString(f.Field), token.scrubString(f.Message)
 				e.Fields = append(e.Fields, FieldError(f))
 			}
 		}

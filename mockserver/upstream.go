@@ -140,6 +140,11 @@ func (s *Server) forward(r *http.Request, x *exchange) answer {
 	target.Path += r.URL.Path
 	target.RawQuery = r.URL.RawQuery
 	req, err := http.NewRequestWithContext(ctx, r.Method, target.String(), bytes.NewReader(x.body))
+	// The request goes as sent; what the mock keeps of it (the journal,
+	// the record) goes without the credentials, decoded again if need be.
+	if kept := x.upstream.creds.body(x.body); !bytes.Equal(kept, x.body) {
+		x.body, x.request = kept, nil
+	}
 	if err != nil {
 		return s.upstreamFailure(r, x, err)
 	}
@@ -161,7 +166,7 @@ func (s *Server) forward(r *http.Request, x *exchange) answer {
 		// A 1xx the transport did not handle itself (101 Switching
 		// Protocols) hands over the connection, whose reads no context
 		// ends: it cannot be passed on.
-		return s.upstreamFailure(r, x, fmt.Errorf("it answered %s, which a proxy of this API cannot pass on", cutString(resp.Status, 64)))
+		return s.upstreamFailure(r, x, fmt.Errorf("it answered %s, which a proxy of this API cannot pass on", cutString(x.upstream.creds.text(resp.Status), 64)))
 	}
 	body, err := readBody(resp.Body, resp.ContentLength, MaxUpstreamBodyBytes)
 	switch {

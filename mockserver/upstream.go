@@ -53,6 +53,10 @@ type upstream struct {
 	// turns holds a token for each exchange under way: at most
 	// MaxUpstreamExchanges.
 	turns chan struct{}
+	// recent are the credentials of the latest exchanges, which
+	// Server.LogWriter redacts: the Transport may quote them after the
+	// exchange has ended.
+	recent recentCredentials
 }
 
 // parseUpstream reads Options.Upstream: an http or https URL with a host and
@@ -132,6 +136,7 @@ func newUpstream(o Options) (*upstream, error) {
 func (s *Server) forward(r *http.Request, x *exchange) answer {
 	up := s.upstream
 	x.upstream = &upstreamExchange{creds: credentialsOf(r)}
+	up.recent.remember(x.upstream.creds)
 	start := time.Now()
 	defer func() { x.upstream.duration = time.Since(start) }()
 	ctx, cancel := context.WithTimeout(r.Context(), up.timeout)

@@ -105,9 +105,8 @@ func newUpstream(o Options) (*upstream, error) {
 	}
 	transport := &http.Transport{
 		Proxy:               http.ProxyFromEnvironment,
-		DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 		TLSClientConfig:     &tls.Config{RootCAs: o.UpstreamRootCAs, MinVersion: tls.VersionTLS12},
-		TLSHandshakeTimeout: 10 * time.Second,
+		TLSHandshakeTimeout: upstreamHandshakeTimeout, // through a proxy (HTTPS_PROXY)
 		ForceAttemptHTTP2:   true,
 		MaxIdleConns:        256,
 		MaxIdleConnsPerHost: 256,
@@ -117,6 +116,7 @@ func newUpstream(o Options) (*upstream, error) {
 		IdleConnTimeout:        30 * time.Second,
 		MaxResponseHeaderBytes: MaxHeaderBytes,
 	}
+	hopDialers(transport)
 	return &upstream{
 		base: base,
 		client: &http.Client{
@@ -162,10 +162,12 @@ func (s *Server) forward(r *http.Request, x *exchange) answer {
 	case <-ctx.Done():
 		return s.upstreamFailure(r, x, fmt.Errorf("waiting for one of the %d exchanges with the upstream to end: %w", MaxUpstreamExchanges, ctx.Err()))
 	}
-	resp, err := up.client.Do(req)
+	var conn *hopConn
+	resp, err := up.client.Do(req.WithContext(traceHopConn(ctx, &conn)))
 	if err != nil {
 		return s.upstreamFailure(r, x, err)
 	}
+	hop := conn.connectionNames() // before the body is read and the connection reused
 	defer resp.Body.Close()
 	if resp.StatusCode < 200 {
 		// A 1xx the transport did not handle itself (101 Switching
@@ -181,6 +183,9 @@ func (s *Server) forward(r *http.Request, x *exchange) answer {
 		return s.upstreamFailure(r, x, fmt.Errorf("the answer's body is over %d bytes", MaxUpstreamBodyBytes))
 	}
 	header := endToEnd(resp.Header, notPassedBack)
+	for _, name := range hop {
+		delete(header, name)
+	}
 	if _, ok := header["Content-Type"]; !ok {
 		header["Content-Type"] = nil // none, as sent: net/http would guess one
 	}

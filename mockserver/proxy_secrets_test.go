@@ -87,7 +87,7 @@ func TestProxyRedactsBeforeItCuts(t *testing.T) {
 	tests := []struct {
 		name   string
 		reply  func(r *http.Request, body []byte) string
-		body   string // the request's; seedConnect when empty
+		body   string // the request's (seedConnect when empty), or a query to send seedConnect with
 		status int    // the caller's
 	}{
 		{"a 101 whose reason phrase echoes the token", func(r *http.Request, _ []byte) string {
@@ -102,6 +102,9 @@ func TestProxyRedactsBeforeItCuts(t *testing.T) {
 		{"a request body carrying the token into the record", func(*http.Request, []byte) string {
 			return jsonAnswer("200 OK", ok)
 		}, `{"mode":1,"display_name":"Reward Cookies","partner_id":3,"partnership_id":49,"merchant_id":48,"user_external_id":"` + longSecret + `"}`, 200},
+		{"a query carrying the token", func(*http.Request, []byte) string {
+			return jsonAnswer("200 OK", ok)
+		}, "?key=" + longSecret, 200},
 		{"a request that breaks the contract, quoting the token", func(*http.Request, []byte) string {
 			return jsonAnswer("200 OK", ok)
 		}, `{"mode":"` + longSecret + `","display_name":"Reward Cookies","partner_id":3,"partnership_id":49,"merchant_id":48}`, 200},
@@ -109,11 +112,14 @@ func TestProxyRedactsBeforeItCuts(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ts, log, record := startProxy(t, scriptedUpstream(t, tt.reply))
-			body := tt.body
+			body, query := tt.body, ""
+			if strings.HasPrefix(body, "?") {
+				body, query = "", body
+			}
 			if body == "" {
 				body = seedConnect
 			}
-			got := request(t, http.MethodPost, ts.URL+createPath, body, "Authorization", "Bearer "+longSecret, "Content-Type", "application/json")
+			got := request(t, http.MethodPost, ts.URL+createPath+query, body, "Authorization", "Bearer "+longSecret, "Content-Type", "application/json")
 			if got.status != tt.status {
 				t.Fatalf("caller got %d %.200s, want %d", got.status, got.body, tt.status)
 			}

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -73,17 +74,23 @@ func TestProxyDropsHeadersNamedInTheUpstreamsConnectionHeader(t *testing.T) {
 
 // The same from an upstream that writes its answers by hand: the names of
 // the final answer's Connection header, continued on a second line, are
-// dropped; those of an interim 103's are not the final answer's.
+// dropped; those of an interim 103's, or in the body, are not the final
+// answer's.
 func TestProxyDropsConnectionNamesOfTheFinalAnswer(t *testing.T) {
 	ok := `{"code":"ok","data":{"token":"` + upstreamToken + `"}}`
-	up := scriptedUpstream(t, func(*http.Request, []byte) string {
-		return "HTTP/1.1 103 Early Hints\r\nConnection: X-Kept\r\nLink: </a>\r\n\r\n" +
-			jsonAnswer("200 OK", ok, "Connection", "close,\r\n x-hop", "X-Hop", "1", "X-Kept", "2", "X-Other-Hop", "3", "connection", "X-Other-Hop")
-	})
-	ts, _, _ := startProxy(t, up)
-	got := create(t, ts, seedConnect)
-	if got.status != 200 || got.header.Get("X-Kept") != "2" || got.header["X-Hop"] != nil || got.header["X-Other-Hop"] != nil {
-		t.Errorf("caller got %d X-Kept %q X-Hop %q X-Other-Hop %q; want 200, X-Kept 2, no X-Hop, no X-Other-Hop",
-			got.status, got.header.Get("X-Kept"), got.header["X-Hop"], got.header["X-Other-Hop"])
+	hop := []string{"Connection", "close,\r\n x-hop", "X-Hop", "1", "X-Kept", "2", "X-Other-Hop", "3", "connection", "X-Other-Hop"}
+	for name, reply := range map[string]string{
+		"after a 103": "HTTP/1.1 103 Early Hints\r\nConnection: X-Kept\r\nLink: </a>\r\n\r\n" + jsonAnswer("200 OK", ok, hop...),
+		"with a body that looks like a header block": strings.Replace(jsonAnswer("200 OK", "a\r\nConnection: X-Kept\r\n\r\n", hop...),
+			"application/json", "text/plain", 1),
+	} {
+		t.Run(name, func(t *testing.T) {
+			ts, _, _ := startProxy(t, scriptedUpstream(t, func(*http.Request, []byte) string { return reply }))
+			got := create(t, ts, seedConnect)
+			if got.status != 200 || got.header.Get("X-Kept") != "2" || got.header["X-Hop"] != nil || got.header["X-Other-Hop"] != nil {
+				t.Errorf("caller got %d X-Kept %q X-Hop %q X-Other-Hop %q; want 200, X-Kept 2, no X-Hop, no X-Other-Hop",
+					got.status, got.header.Get("X-Kept"), got.header["X-Hop"], got.header["X-Other-Hop"])
+			}
+		})
 	}
 }

@@ -36,3 +36,20 @@ func TestRecentCredentialsAreBounded(t *testing.T) {
 		}
 	}
 }
+
+// A piece of a credential cut short ("…" after it) is replaced whole, and
+// nothing around it.
+func TestCredentialsTextRedactsCutPieces(t *testing.T) {
+	c := credentials{"Bearer sk_live_0123456789abcdef", "sk_live_0123456789abcdef"}
+	for _, tc := range []struct{ in, want string }{
+		{`got "sk_live_0123456…"`, `got "[redacted]…"`},
+		{`got "xsk_live_0123456789…" and "sk_live_01234567…"`, `got "x[redacted]…" and "[redacted]…"`},
+		{`got "sk_live…"`, `got "sk_live…"`}, // 7 bytes: too short to tell
+		{`got "sk_live_9…"`, `got "sk_live_9…"`},
+		{`Bearer sk_live_0123456789abcdef and sk_live_0123456789abcdef`, `[redacted] and [redacted]`},
+	} {
+		if got := c.text(tc.in); got != tc.want {
+			t.Errorf("text(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}

@@ -18,7 +18,7 @@ import (
 // scriptedUpstream listens on loopback and answers each request on a
 // connection, kept alive, with what reply makes of it (the whole response,
 // written as it is). It returns the URL.
-func scriptedUpstream(t *testing.T, reply func(r *http.Request, body []byte) string) string {
+func scriptedUpstream(t testing.TB, reply func(r *http.Request, body []byte) string) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

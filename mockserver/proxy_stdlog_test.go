@@ -1,12 +1,15 @@
 package mockserver_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"log"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -112,5 +115,60 @@ func TestLogWriterRedactsEachLine(t *testing.T) {
 	}
 	if strings.Contains(logs.String(), schemeless) {
 		t.Errorf("the remembered credential is in the log")
+	}
+}
+
+// acceptError is a temporary error of Accept, which http.Server logs
+// through its ErrorLog and retries.
+type acceptError struct{}
+
+func (acceptError) Error() string {
+	return "accept: peer said Authorization: Bearer errorlog-secret-5b2d9c"
+}
+func (acceptError) Timeout() bool   { return false }
+func (acceptError) Temporary() bool { return true }
+
+// failingListener fails its first Accept with acceptError, then waits to be
+// closed.
+type failingListener struct {
+	net.Listener
+	failed atomic.Bool
+}
+
+func (l *failingListener) Accept() (net.Conn, error) {
+	if !l.failed.Swap(true) {
+		return nil, acceptError{}
+	}
+	return l.Listener.Accept()
+}
+
+// Serve gives http.Server the same writer as its ErrorLog: its lines are
+// the mock's, in its format, redacted.
+func TestServeLogsHTTPServerErrorsThroughTheMocksLog(t *testing.T) {
+	logs := &syncBuffer{}
+	s, err := mockserver.New(mockserver.Options{Logger: slog.New(slog.NewJSONHandler(logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- s.Serve(ctx, &failingListener{Listener: ln}) }()
+	defer func() { cancel(); <-served }()
+	for deadline := time.Now().Add(15 * time.Second); !strings.Contains(logs.String(), "Accept error"); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no Accept error in the log: %.300s", logs)
+		}
+	}
+	for _, line := range jsonLines(t, logs.String()) {
+		if msg, _ := line["msg"].(string); strings.Contains(msg, "Accept error") && (line["level"] != "WARN" || !strings.Contains(msg, "Bearer [redacted]")) {
+			t.Errorf("http.Server's line is %v %.300q; want WARN with Bearer [redacted]", line["level"], msg)
+		}
+	}
+	if strings.Contains(logs.String(), "errorlog-secret") {
+		t.Errorf("the log holds the credential: %.300s", logs)
 	}
 }

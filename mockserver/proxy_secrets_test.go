@@ -102,6 +102,9 @@ func TestProxyRedactsBeforeItCuts(t *testing.T) {
 		{"a request body carrying the token into the record", func(*http.Request, []byte) string {
 			return jsonAnswer("200 OK", ok)
 		}, `{"mode":1,"display_name":"Reward Cookies","partner_id":3,"partnership_id":49,"merchant_id":48,"user_external_id":"` + longSecret + `"}`, 200},
+		{"a long body carrying the token where the journal cuts it", func(*http.Request, []byte) string {
+			return jsonAnswer("200 OK", ok)
+		}, longBodyWithSecret(), 200},
 		{"a query carrying the token", func(*http.Request, []byte) string {
 			return jsonAnswer("200 OK", ok)
 		}, "?key=" + longSecret, 200},
@@ -212,4 +215,19 @@ func sumCounts(r mockserver.DriftReport) int {
 		n += d.Count
 	}
 	return n
+}
+
+// longBodyWithSecret is a valid request of about 5 KiB that carries
+// longSecret in ten unknown fields from 3.4 KiB on: one of them spans the
+// journal's cut at 4 KiB, wherever it falls once encoded.
+func longBodyWithSecret() string {
+	var b strings.Builder
+	b.WriteString(`{"mode":1,"display_name":"Reward Cookies","partner_id":3,"partnership_id":49,"merchant_id":48,"pad":"`)
+	b.WriteString(strings.Repeat("p", 3400-b.Len()))
+	b.WriteString(`"`)
+	for i := range 10 {
+		fmt.Fprintf(&b, `,"t%d":"%s"`, i, longSecret)
+	}
+	b.WriteString(`,"end":"` + strings.Repeat("e", 600) + `"}`)
+	return b.String()
 }

@@ -94,12 +94,12 @@ func (s *Server) recordExchange(r *http.Request, x *exchange) {
 	line := RecordedExchange{
 		Time:       x.start,
 		RequestID:  x.requestID,
-		Request:    RecordedRequest{Method: x.method, Path: r.URL.RequestURI(), Header: creds.header(withoutCredentials(u.requestHeader, "Authorization", "Cookie"))},
+		Request:    RecordedRequest{Method: x.method, Path: creds.text(r.URL.RequestURI()), Header: creds.header(withoutCredentials(u.requestHeader, "Authorization", "Cookie"))},
 		Error:      u.failure,
 		Duration:   u.duration,
 		Violations: x.violations,
 	}
-	line.Request.Body, line.Request.BodyText = recordedBody(creds.body(x.body))
+	line.Request.Body, line.Request.BodyText = recordedBody(x.body) // without credentials since forward
 	if u.failure == "" {
 		line.Response = &RecordedResponse{Status: u.status, Header: withoutCredentials(u.header, "Set-Cookie")}
 		line.Response.Body, line.Response.BodyText = recordedBody(u.body)

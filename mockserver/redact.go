@@ -48,14 +48,64 @@ func credentialsOf(r *http.Request) credentials {
 	return c
 }
 
-// text returns s with every credential replaced.
+// text returns s with every credential replaced, and any piece of one that
+// was cut short before it reached the mock (the contract quotes a body's
+// values cut, marked "…").
 func (c credentials) text(s string) string {
 	for _, secret := range c {
 		if strings.Contains(s, secret) {
 			s = strings.ReplaceAll(s, secret, redacted)
 		}
 	}
+	if len(c) > 0 && strings.Contains(s, cutMark) {
+		s = c.cutPieces(s)
+	}
 	return s
+}
+
+// cutMark is what cutString, and the contract's messages, put where they
+// cut.
+const cutMark = "…"
+
+// cutPieces replaces each piece of a credential in s that ends where s
+// marks a cut: the first minSecretBytes or more bytes of a credential,
+// then "…".
+func (c credentials) cutPieces(s string) string {
+	var b strings.Builder
+	for {
+		i := strings.Index(s, cutMark)
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		head := s[:i]
+		for _, secret := range c {
+			if p := pieceAtEnd(head, secret); p > 0 {
+				head = head[:len(head)-p] + redacted
+				break
+			}
+		}
+		b.WriteString(head)
+		b.WriteString(cutMark)
+		s = s[i+len(cutMark):]
+	}
+}
+
+// pieceAtEnd returns the length of the longest start of secret, at least
+// minSecretBytes long, that s ends with; 0 for none.
+func pieceAtEnd(s, secret string) int {
+	window := s[max(0, len(s)-len(secret)):]
+	start := secret[:min(len(secret), minSecretBytes)]
+	for off := 0; ; {
+		j := strings.Index(window[off:], start)
+		if j < 0 {
+			return 0
+		}
+		if piece := window[off+j:]; strings.HasPrefix(secret, piece) {
+			return len(piece)
+		}
+		off += j + 1
+	}
 }
 
 // body returns b with every credential replaced; b itself when it holds
@@ -105,4 +155,15 @@ func (c credentials) inName(name string) bool {
 		}
 	}
 	return false
+}
+
+// keptCredentials returns the credentials of r that what the mock keeps of
+// r must be without: in proxy mode, where requests that break the contract
+// are forwarded and kept, r's; none otherwise (the mock's own tokens are
+// test values, and the journal keeps the body as sent).
+func (s *Server) keptCredentials(r *http.Request) credentials {
+	if s.upstream == nil {
+		return nil
+	}
+	return credentialsOf(r)
 }

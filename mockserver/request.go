@@ -88,9 +88,11 @@ func (s *Server) checkRequest(r *http.Request, x *exchange) (refusal answer, ok 
 		return answer{}, true
 	case len(check.Violations) > 0:
 		x.violations = make([]gen.FieldError, len(check.Violations))
+		creds := s.keptCredentials(r)
 		for i, v := range check.Violations {
-			// Bounded once encoded: a message may quote what the body sent.
-			x.violations[i] = gen.FieldError{Field: cutString(v.Field, maxFieldBytes), Message: cutString(v.Message, maxMessageBytes)}
+			// Bounded once encoded: a message may quote what the body sent,
+			// which is redacted before it is cut.
+			x.violations[i] = gen.FieldError{Field: cutString(creds.text(v.Field), maxFieldBytes), Message: cutString(creds.text(v.Message), maxMessageBytes)}
 		}
 		x.omitted = check.Omitted
 		msg := "The request body does not match the contract: " + check.Violations[0].String()

@@ -53,6 +53,10 @@ type upstream struct {
 	// turns holds a token for each exchange under way: at most
 	// MaxUpstreamExchanges.
 	turns chan struct{}
+	// recent are the credentials of the latest exchanges, which
+	// Server.LogWriter redacts: the Transport may quote them after the
+	// exchange has ended.
+	recent recentCredentials
 }
 
 // parseUpstream reads Options.Upstream: an http or https URL with a host and
@@ -101,9 +105,8 @@ func newUpstream(o Options) (*upstream, error) {
 	}
 	transport := &http.Transport{
 		Proxy:               http.ProxyFromEnvironment,
-		DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 		TLSClientConfig:     &tls.Config{RootCAs: o.UpstreamRootCAs, MinVersion: tls.VersionTLS12},
-		TLSHandshakeTimeout: 10 * time.Second,
+		TLSHandshakeTimeout: upstreamHandshakeTimeout, // through a proxy (HTTPS_PROXY)
 		ForceAttemptHTTP2:   true,
 		MaxIdleConns:        256,
 		MaxIdleConnsPerHost: 256,
@@ -113,6 +116,7 @@ func newUpstream(o Options) (*upstream, error) {
 		IdleConnTimeout:        30 * time.Second,
 		MaxResponseHeaderBytes: MaxHeaderBytes,
 	}
+	hopDialers(transport)
 	return &upstream{
 		base: base,
 		client: &http.Client{
@@ -132,6 +136,7 @@ func newUpstream(o Options) (*upstream, error) {
 func (s *Server) forward(r *http.Request, x *exchange) answer {
 	up := s.upstream
 	x.upstream = &upstreamExchange{creds: credentialsOf(r)}
+	up.recent.remember(x.upstream.creds)
 	start := time.Now()
 	defer func() { x.upstream.duration = time.Since(start) }()
 	ctx, cancel := context.WithTimeout(r.Context(), up.timeout)
@@ -140,6 +145,14 @@ func (s *Server) forward(r *http.Request, x *exchange) answer {
 	target.Path += r.URL.Path
 	target.RawQuery = r.URL.RawQuery
 	req, err := http.NewRequestWithContext(ctx, r.Method, target.String(), bytes.NewReader(x.body))
+	// The request goes as sent; what the mock keeps of it (the journal,
+	// the record) goes without the credentials, decoded again when the
+	// journal is read. A body over maxJournalBody was decoded once, within
+	// the bound on big checks (checkRequest); its redacted copy is kept as
+	// text only, rather than decoded again outside that bound.
+	if kept := x.upstream.creds.body(x.body); !bytes.Equal(kept, x.body) {
+		x.body, x.request, x.valid = kept, nil, x.valid && len(kept) <= maxJournalBody
+	}
 	if err != nil {
 		return s.upstreamFailure(r, x, err)
 	}
@@ -152,16 +165,18 @@ func (s *Server) forward(r *http.Request, x *exchange) answer {
 	case <-ctx.Done():
 		return s.upstreamFailure(r, x, fmt.Errorf("waiting for one of the %d exchanges with the upstream to end: %w", MaxUpstreamExchanges, ctx.Err()))
 	}
-	resp, err := up.client.Do(req)
+	var conn *hopConn
+	resp, err := up.client.Do(req.WithContext(traceHopConn(ctx, &conn)))
 	if err != nil {
 		return s.upstreamFailure(r, x, err)
 	}
+	hop := conn.connectionNames() // before the body is read and the connection reused
 	defer resp.Body.Close()
 	if resp.StatusCode < 200 {
 		// A 1xx the transport did not handle itself (101 Switching
 		// Protocols) hands over the connection, whose reads no context
 		// ends: it cannot be passed on.
-		return s.upstreamFailure(r, x, fmt.Errorf("it answered %s, which a proxy of this API cannot pass on", cutString(resp.Status, 64)))
+		return s.upstreamFailure(r, x, fmt.Errorf("it answered %s, which a proxy of this API cannot pass on", cutString(x.upstream.creds.text(resp.Status), 64)))
 	}
 	body, err := readBody(resp.Body, resp.ContentLength, MaxUpstreamBodyBytes)
 	switch {
@@ -171,6 +186,9 @@ func (s *Server) forward(r *http.Request, x *exchange) answer {
 		return s.upstreamFailure(r, x, fmt.Errorf("the answer's body is over %d bytes", MaxUpstreamBodyBytes))
 	}
 	header := endToEnd(resp.Header, notPassedBack)
+	for _, name := range hop {
+		delete(header, name)
+	}
 	if _, ok := header["Content-Type"]; !ok {
 		header["Content-Type"] = nil // none, as sent: net/http would guess one
 	}

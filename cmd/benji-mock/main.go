@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"os"
 	"runtime/debug"
@@ -111,6 +112,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		return 1
 	}
+	// Every line goes through the mock's logger, in its format and
+	// redacted: net/http's Transport, among others, writes to the standard
+	// log package.
+	restoreLog := redirectStandardLog(server.LogWriter())
+	defer restoreLog()
 	if cfg.pprofAddr != "" {
 		if err := profiling.Start(cfg.pprofAddr); err != nil {
 			logger.Error("pprof", "addr", cfg.pprofAddr, "error", err)
@@ -133,4 +139,18 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	logger.Info("benji-mock stopped")
 	return 0
+}
+
+// redirectStandardLog points the standard log package at w, without its
+// date and time (the logger adds its own), and returns what puts it back.
+func redirectStandardLog(w io.Writer) (restore func()) {
+	out, flags, prefix := log.Writer(), log.Flags(), log.Prefix()
+	log.SetOutput(w)
+	log.SetFlags(0)
+	log.SetPrefix("")
+	return func() {
+		log.SetOutput(out)
+		log.SetFlags(flags)
+		log.SetPrefix(prefix)
+	}
 }

@@ -86,6 +86,11 @@ func (s *Server) inspectorQueueFault(r *http.Request, _ *exchange) answer {
 	if err == nil {
 		return s.backToPage()
 	}
+	release, ok := s.inspector.renderSlot()
+	if !ok {
+		return s.inspectorBusy()
+	}
+	defer release()
 	v, _ := s.pageView(url.Values{})
 	v.Fault, v.FaultError = given.cut(), faultRefusal(err)
 	a := s.renderInspector("page", http.StatusBadRequest, v)

@@ -51,6 +51,10 @@ const (
 	// OutcomeForbiddenHost is the open admin API's refusal of a request
 	// addressed to a name a web page could point at the mock.
 	OutcomeForbiddenHost = "forbidden_host"
+	// OutcomeRateLimited is the code of the contract's 429 example, and the
+	// admin API's and the inspector's answer to an admin token given while
+	// wrong ones are throttled (admin_throttle.go).
+	OutcomeRateLimited = "rate_limited"
 )
 
 // RequestIDHeader names the header that identifies a request in the journal

@@ -214,7 +214,11 @@ func (s *Server) inspectorPage(r *http.Request, _ *exchange) answer {
 	if outcome, why := s.adminGuard(r); outcome != "" {
 		return s.inspectorMessage(http.StatusForbidden, outcome, why)
 	}
-	if !s.adminAllowed(r) {
+	allowed, wait := s.adminAccess(r)
+	if wait > 0 {
+		return s.throttledLogin(wait)
+	}
+	if !allowed {
 		return s.inspectorLogin(http.StatusUnauthorized, "")
 	}
 	release, ok := s.inspector.renderSlot()
@@ -234,7 +238,12 @@ func (s *Server) inspectorLive(r *http.Request, x *exchange) answer {
 	if outcome, why := s.adminGuard(r); outcome != "" {
 		return s.inspectorMessage(http.StatusForbidden, outcome, why)
 	}
-	if !s.adminAllowed(r) {
+	allowed, wait := s.adminAccess(r)
+	if wait > 0 {
+		return s.inspectorMessage(http.StatusTooManyRequests, OutcomeRateLimited, throttledMessage(wait)).
+			withHeader("Retry-After", retryAfterSeconds(wait))
+	}
+	if !allowed {
 		return s.inspectorMessage(http.StatusUnauthorized, OutcomeUnauthorized, "Signed out: reload the page to give the admin token again.").
 			withHeader("Www-Authenticate", `Bearer realm="benji-mock admin"`)
 	}
@@ -313,6 +322,8 @@ func (s *Server) renderInspector(name string, status int, data any) answer {
 		outcome = OutcomeInvalidQuery
 	case http.StatusUnauthorized:
 		outcome = OutcomeUnauthorized
+	case http.StatusTooManyRequests:
+		outcome = OutcomeRateLimited
 	}
 	return answer{status: status, header: s.inspector.htmlHeader, body: buf.Bytes(), outcome: outcome}
 }

@@ -194,3 +194,21 @@ func TestServeWarnsAboutAShortAdminToken(t *testing.T) {
 		})
 	}
 }
+
+// Retry-After is the wait in whole seconds, rounded up, never 0.
+func TestRetryAfterSecondsRoundsUp(t *testing.T) {
+	for _, tt := range []struct {
+		wait time.Duration
+		want string
+	}{
+		{time.Nanosecond, "1"},
+		{200 * time.Millisecond, "1"},
+		{time.Second, "1"},
+		{1500 * time.Millisecond, "2"},
+		{adminGuessEvery * 3, "3"},
+	} {
+		if got := retryAfterSeconds(tt.wait); got != tt.want {
+			t.Errorf("retryAfterSeconds(%s) = %s, want %s", tt.wait, got, tt.want)
+		}
+	}
+}

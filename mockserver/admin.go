@@ -1,7 +1,6 @@
 package mockserver
 
 import (
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -36,30 +35,22 @@ const MaxAdminBodyBytes = 64 << 10
 // server.go routes them; each takes the request and returns its answer.
 
 // adminOnly answers h's answer when the request may use the admin API:
-// adminGuard lets it through and adminAllowed allows it (401 otherwise).
+// adminGuard lets it through and adminAccess allows it (401 otherwise, 429
+// while wrong admin tokens are throttled).
 func (s *Server) adminOnly(r *http.Request, h func(*http.Request) answer) answer {
 	if outcome, why := s.adminGuard(r); outcome != "" {
 		return s.errorAnswer(http.StatusForbidden, outcome, why)
 	}
-	if !s.adminAllowed(r) {
+	allowed, wait := s.adminAccess(r)
+	if wait > 0 {
+		return s.throttledAPI(wait)
+	}
+	if !allowed {
 		return s.errorAnswer(http.StatusUnauthorized, OutcomeUnauthorized,
 			`The admin API needs "Authorization: Bearer <admin token>" (see BENJI_MOCK_ADMIN_TOKEN).`).
 			withHeader("Www-Authenticate", `Bearer realm="benji-mock admin"`)
 	}
 	return h(r)
-}
-
-// adminAllowed reports whether the request may use the admin API: always
-// when Options.AdminToken is empty; else with that bearer token, or with the
-// inspector's session cookie (see inspector.validSession).
-func (s *Server) adminAllowed(r *http.Request) bool {
-	if s.opts.AdminToken == "" {
-		return true
-	}
-	if token, bearer := bearerToken(headerValue(r.Header, "Authorization")); bearer {
-		return subtle.ConstantTimeCompare([]byte(token), []byte(s.opts.AdminToken)) == 1
-	}
-	return s.inspector.validSession(r)
 }
 
 // adminGuard keeps web pages out of the admin API and the inspector, which

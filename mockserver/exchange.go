@@ -33,9 +33,11 @@ const (
 	OutcomePayloadTooLarge      = "payload_too_large"
 	OutcomeUnreadableBody       = "unreadable_body"
 	OutcomeInvalidPrefer        = "invalid_prefer"
-	// OutcomeRateLimited is a 429: a fault's or Prefer's, or the mock's
-	// own when its budget of body bytes in flight is in use
-	// (Options.MaxBodyBytesInFlight).
+	// OutcomeRateLimited is a 429, the code of the contract's 429 example:
+	// a fault's or Prefer's; the mock's own when its budget of body bytes
+	// in flight is in use (Options.MaxBodyBytesInFlight); and the admin
+	// API's and the inspector's answer to an admin token given while wrong
+	// ones are throttled (admin_throttle.go).
 	OutcomeRateLimited       = "rate_limited"
 	OutcomeNotFound          = "not_found"
 	OutcomeMethodNotAllowed  = "method_not_allowed"

@@ -278,6 +278,9 @@ func (f Fault) check(cat *catalog, maxDelay time.Duration) (Fault, error) {
 type faultQueue struct {
 	mu     sync.Mutex
 	faults []Fault // Times counts down as requests use them
+	// changes counts every change to the queue (a fault queued, taken or
+	// cleared): the inspector's fragment changes with it (see version).
+	changes uint64
 }
 
 func (q *faultQueue) push(f Fault) error {
@@ -287,6 +290,7 @@ func (q *faultQueue) push(f Fault) error {
 		return fmt.Errorf("%w: %d faults are queued already, the most there may be; clear them or let requests use them up", ErrInvalidFault, len(q.faults))
 	}
 	q.faults = append(q.faults, f)
+	q.changes++
 	return nil
 }
 
@@ -303,6 +307,7 @@ func (q *faultQueue) take(request *gen.TokenRequest) (Fault, bool) {
 		}
 		taken := *f
 		f.Times--
+		q.changes++
 		if f.Times == 0 {
 			q.faults = append(q.faults[:i], q.faults[i+1:]...)
 		}
@@ -330,10 +335,27 @@ func (q *faultQueue) list() []Fault {
 	return append([]Fault{}, q.faults...)
 }
 
+// head returns a copy of the first n faults at most, and how many are
+// queued: what the inspector shows, without copying a queue of 64 MB.
+func (q *faultQueue) head(n int) ([]Fault, int) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return slices.Clone(q.faults[:min(n, len(q.faults))]), len(q.faults)
+}
+
 func (q *faultQueue) clear() {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	q.faults = nil
+	q.changes++
+}
+
+// version changes whenever the queue does, so that the inspector's
+// fragment can answer 304 without looking at the faults themselves.
+func (q *faultQueue) version() uint64 {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.changes
 }
 
 // describe names a fault for the journal and logs.

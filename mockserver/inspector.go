@@ -57,6 +57,18 @@ const maxPageBodyLines = 30_000
 // pollInterval is how often the page's script asks for a fresh fragment.
 const pollInterval = time.Second
 
+// maxRendersAtOnce bounds the pages and fragments rendered at once, across
+// every browser and poller: a render of 1000 entries takes tens of
+// milliseconds of CPU, and unbounded pollers of ?limit=1000 took nine
+// tenths of the API's throughput on two cores. Past the bound the page and
+// the fragment answer 503 with Retry-After (renderRetryAfter) at once,
+// rather than queueing work; the page's script tries again at its next
+// poll. An unchanged fragment (304) needs no render and is always answered.
+const maxRendersAtOnce = 2
+
+// renderRetryAfter is the Retry-After of the inspector's 503, in seconds.
+const renderRetryAfter = "1"
+
 // sessionCookie names the cookie that lets a browser into the inspector
 // when an admin token is set (a browser cannot send a bearer header when it
 // navigates). It holds its time of issue signed with a key made at start-up
@@ -100,6 +112,8 @@ type inspector struct {
 	// nonce tells this server's fragment ETags from another's (a restarted
 	// mock's journal numbers its entries from 1 again).
 	nonce uint64
+	// renders holds a slot for each render in progress (maxRendersAtOnce).
+	renders chan struct{}
 	// modes and actionModes name the contract's modes ("3" → "Transfer").
 	modes, actionModes map[string]string
 	// The fault form's and the filter form's choices.
@@ -140,6 +154,7 @@ func newInspector(cat *catalog, adminToken string) (*inspector, error) {
 		examples:    slices.Sorted(maps.Keys(cat.byName)),
 		outcomes:    cat.outcomes,
 		nonce:       rand.Uint64(),
+		renders:     make(chan struct{}, maxRendersAtOnce),
 	}
 	in.assets = make(map[string]*asset, len(inspectorAssets))
 	for name, mediaType := range inspectorAssets {
@@ -199,9 +214,18 @@ func (s *Server) inspectorPage(r *http.Request, _ *exchange) answer {
 	if outcome, why := s.adminGuard(r); outcome != "" {
 		return s.inspectorMessage(http.StatusForbidden, outcome, why)
 	}
-	if !s.adminAllowed(r) {
+	allowed, wait := s.adminAccess(r)
+	if wait > 0 {
+		return s.throttledLogin(wait)
+	}
+	if !allowed {
 		return s.inspectorLogin(http.StatusUnauthorized, "")
 	}
+	release, ok := s.inspector.renderSlot()
+	if !ok {
+		return s.inspectorBusy()
+	}
+	defer release()
 	v, status := s.pageView(r.URL.Query())
 	return s.renderInspector("page", status, v)
 }
@@ -214,7 +238,12 @@ func (s *Server) inspectorLive(r *http.Request, x *exchange) answer {
 	if outcome, why := s.adminGuard(r); outcome != "" {
 		return s.inspectorMessage(http.StatusForbidden, outcome, why)
 	}
-	if !s.adminAllowed(r) {
+	allowed, wait := s.adminAccess(r)
+	if wait > 0 {
+		return s.inspectorMessage(http.StatusTooManyRequests, OutcomeRateLimited, throttledMessage(wait)).
+			withHeader("Retry-After", retryAfterSeconds(wait))
+	}
+	if !allowed {
 		return s.inspectorMessage(http.StatusUnauthorized, OutcomeUnauthorized, "Signed out: reload the page to give the admin token again.").
 			withHeader("Www-Authenticate", `Bearer realm="benji-mock admin"`)
 	}
@@ -226,6 +255,11 @@ func (s *Server) inspectorLive(r *http.Request, x *exchange) answer {
 	if headerValue(r.Header, "If-None-Match") == etag {
 		return answer{status: http.StatusNotModified, header: s.inspector.htmlHeader, outcome: OutcomeOK}.withHeader("Etag", etag)
 	}
+	release, ok := s.inspector.renderSlot()
+	if !ok {
+		return s.inspectorBusy()
+	}
+	defer release()
 	v, status := s.pageView(q)
 	a := s.renderInspector("live", status, v.Live)
 	if a.status != status {
@@ -235,14 +269,15 @@ func (s *Server) inspectorLive(r *http.Request, x *exchange) answer {
 }
 
 // liveTag is the ETag of the fragment for query q, made without rendering
-// it: the fragment depends on nothing but the query, the journal's entries
-// (journal.version) and the fault queue, so an open page that polls an
-// idle mock costs next to nothing. Anything added to liveView must be
-// added here too.
+// it or looking at what it shows: the fragment depends on nothing but the
+// query and three version counters (the journal's entries, the fault
+// queue, the drift report), so an open page that polls an idle mock costs
+// next to nothing however much the mock holds. Anything added to liveView
+// must be added here too.
 func (s *Server) liveTag(q url.Values) string {
 	seq, n := s.journal.version()
 	h := fnv.New64a()
-	fmt.Fprintf(h, "%d\x00%s\x00%d\x00%d\x00%v\x00%d", s.inspector.nonce, q.Encode(), seq, n, s.Faults(), s.drift.version())
+	fmt.Fprintf(h, "%d\x00%s\x00%d\x00%d\x00%d\x00%d", s.inspector.nonce, q.Encode(), seq, n, s.faults.version(), s.drift.version())
 	return `"` + strconv.FormatUint(h.Sum64(), 36) + `"`
 }
 
@@ -254,6 +289,24 @@ func (s *Server) inspectorAsset(a *asset) func(*http.Request, *exchange) answer 
 		}
 		return answer{status: http.StatusOK, header: a.header, body: a.body, outcome: OutcomeOK}
 	}
+}
+
+// renderSlot takes one of the maxRendersAtOnce render slots, without
+// waiting: ok is false when they are all taken. release gives it back.
+func (in *inspector) renderSlot() (release func(), ok bool) {
+	select {
+	case in.renders <- struct{}{}:
+		return func() { <-in.renders }, true
+	default:
+		return nil, false
+	}
+}
+
+// inspectorBusy answers a page or fragment past maxRendersAtOnce.
+func (s *Server) inspectorBusy() answer {
+	return s.inspectorMessage(http.StatusServiceUnavailable, OutcomeServiceUnavailable,
+		"The inspector is rendering as many pages as it may at once; try again in a second.").
+		withHeader("Retry-After", renderRetryAfter)
 }
 
 // renderInspector executes one of the page's templates into an answer.
@@ -269,6 +322,8 @@ func (s *Server) renderInspector(name string, status int, data any) answer {
 		outcome = OutcomeInvalidQuery
 	case http.StatusUnauthorized:
 		outcome = OutcomeUnauthorized
+	case http.StatusTooManyRequests:
+		outcome = OutcomeRateLimited
 	}
 	return answer{status: status, header: s.inspector.htmlHeader, body: buf.Bytes(), outcome: outcome}
 }

@@ -1,7 +1,6 @@
 package mockserver
 
 import (
-	"crypto/subtle"
 	"errors"
 	"fmt"
 	"io"
@@ -38,8 +37,14 @@ func (s *Server) formPost(r *http.Request, open bool) (url.Values, answer, bool)
 	if outcome, why := s.adminGuard(r); outcome != "" {
 		return nil, s.inspectorMessage(http.StatusForbidden, outcome, why), false
 	}
-	if !open && !s.adminAllowed(r) {
-		return nil, s.inspectorLogin(http.StatusUnauthorized, ""), false
+	if !open {
+		allowed, wait := s.adminAccess(r)
+		if wait > 0 {
+			return nil, s.throttledLogin(wait), false
+		}
+		if !allowed {
+			return nil, s.inspectorLogin(http.StatusUnauthorized, ""), false
+		}
 	}
 	if mt, _, err := mime.ParseMediaType(headerValue(r.Header, "Content-Type")); err != nil || mt != "application/x-www-form-urlencoded" {
 		return nil, s.inspectorMessage(http.StatusUnsupportedMediaType, OutcomeUnsupportedMediaType,
@@ -86,6 +91,11 @@ func (s *Server) inspectorQueueFault(r *http.Request, _ *exchange) answer {
 	if err == nil {
 		return s.backToPage()
 	}
+	release, ok := s.inspector.renderSlot()
+	if !ok {
+		return s.inspectorBusy()
+	}
+	defer release()
 	v, _ := s.pageView(url.Values{})
 	v.Fault, v.FaultError = given.cut(), faultRefusal(err)
 	a := s.renderInspector("page", http.StatusBadRequest, v)
@@ -164,7 +174,11 @@ func (s *Server) inspectorSignIn(r *http.Request, _ *exchange) answer {
 	if s.opts.AdminToken == "" {
 		return s.backToPage()
 	}
-	if subtle.ConstantTimeCompare([]byte(form.Get("token")), []byte(s.opts.AdminToken)) != 1 {
+	right, wait := s.adminGuesses.check(form.Get("token"), time.Now())
+	if wait > 0 {
+		return s.throttledLogin(wait)
+	}
+	if !right {
 		return s.inspectorLogin(http.StatusUnauthorized, "That is not the admin token.")
 	}
 	return s.backToPage().withHeader("Set-Cookie", s.sessionCookie(r, s.inspector.sessions.issue(time.Now()), int(sessionLifetime/time.Second)).String())

@@ -54,7 +54,11 @@ type liveView struct {
 	// BodiesOmitted counts the entries listed without their bodies, past
 	// maxPageBodyLines.
 	BodiesOmitted int
-	Faults        []faultView
+	// Faults shows the first maxPageFaults queued faults; FaultsQueued
+	// counts the whole queue and FaultsMore those not shown.
+	Faults       []faultView
+	FaultsQueued int
+	FaultsMore   int
 	// Drift is proxy mode's summary of how the real API's answers depart
 	// from the contract; nil when the mock is not a proxy. liveTag follows
 	// its changes (driftReport.changes).
@@ -74,6 +78,16 @@ type driftSummary struct {
 
 // maxPageDrift bounds the departures the page lists.
 const maxPageDrift = 50
+
+// The page's view of the fault queue is bounded whatever the queue holds
+// (up to MaxQueuedFaults faults of 64 KiB each, 64 MB): it lists the first
+// maxPageFaults faults, the next to be used, each match value cut to
+// maxPageMatchBytes (then "…"), and counts the rest. GET /__mock/faults
+// lists them whole.
+const (
+	maxPageFaults     = 20
+	maxPageMatchBytes = 64
+)
 
 // driftView is one line of the drift summary.
 type driftView struct {
@@ -191,9 +205,11 @@ func (s *Server) pageView(q url.Values) (pageView, int) {
 		v.Refresh += "?" + q.Encode()
 		v.LiveURL += "?" + q.Encode()
 	}
-	for _, f := range s.Faults() {
+	faults, queued := s.faults.head(maxPageFaults)
+	for _, f := range faults {
 		v.Live.Faults = append(v.Live.Faults, in.faultView(f))
 	}
+	v.Live.FaultsQueued, v.Live.FaultsMore = queued, queued-len(faults)
 	if s.upstream != nil {
 		v.Live.Drift = s.driftSummary()
 	}
@@ -305,7 +321,7 @@ func (in *inspector) faultView(f Fault) faultView {
 		{"partnership_id", f.Match.PartnershipID},
 	} {
 		if m.value != "" {
-			match = append(match, m.name+"="+strconv.Quote(m.value))
+			match = append(match, m.name+"="+strconv.Quote(cutString(m.value, maxPageMatchBytes)))
 		}
 	}
 	if f.Match.Mode != 0 {

@@ -83,7 +83,8 @@ type Options struct {
 	// "Authorization: Bearer <AdminToken>", or the session cookie the
 	// request inspector's token form sets. Empty leaves it open, which is
 	// fine on loopback; Serve logs a warning when it is open on another
-	// address.
+	// address, or when the token is shorter than 16 bytes. Wrong tokens are
+	// slowed: 10, then one a second (429 with Retry-After in between).
 	AdminToken string
 	// AdminHosts lists host names, beyond IP addresses, localhost and names
 	// without a dot, under which the open admin API and the inspector answer

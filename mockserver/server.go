@@ -90,6 +90,8 @@ type Server struct {
 
 	// inspector is the request inspector's page, at /__mock/.
 	inspector *inspector
+	// adminGuesses checks admin tokens and slows wrong ones.
+	adminGuesses *guessThrottle
 }
 
 // New builds a mock server. The contract is parsed once per process, so
@@ -131,6 +133,7 @@ func New(opts Options) (*Server, error) {
 	if s.inspector, err = newInspector(cat, opts.AdminToken); err != nil {
 		return nil, fmt.Errorf("mockserver: %w", err)
 	}
+	s.adminGuesses = newGuessThrottle(opts.AdminToken)
 	s.exchanges.New = func() any { return new(exchange) }
 	s.createTokenLog = s.log.Handler().WithAttrs([]slog.Attr{
 		slog.String("method", http.MethodPost), slog.String("path", contract.CreateTokenPath)})
@@ -328,6 +331,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		s.log.Warn("the admin API is open to the network: whoever reaches this address can change the mock's answers and read its journal; "+
 			"set an admin token (Options.AdminToken, --admin-token) or turn the admin API off (Options.DisableAdmin, --admin=false)",
 			"addr", ln.Addr().String())
+	}
+	if n := len(s.opts.AdminToken); n > 0 && n < minAdminTokenBytes {
+		s.log.Warn("the admin token is short: a guesser, even slowed to one wrong token a second, can find a short token; "+
+			"use at least 16 random bytes (openssl rand -hex 16)",
+			"admin_token_bytes", n, "min_bytes", minAdminTokenBytes)
 	}
 	// Every request's context ends when the requests are cut, whatever
 	// step it is in.

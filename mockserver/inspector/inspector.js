@@ -70,6 +70,9 @@
           say('Live: updates by itself', false, true);
         } else if (resp.status === 401) {
           say('Signed out: reload the page to sign in again.', true);
+        } else if (resp.status === 503) {
+          // The mock renders a few pages at once; the next poll tries again.
+          say('The mock is busy; retrying.', true);
         } else {
           say('The mock answered ' + resp.status + '; retrying.', true);
         }

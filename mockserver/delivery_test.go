@@ -1,0 +1,325 @@
+package mockserver_test
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/benjiconnect/benji/mockserver"
+)
+
+// unflushedWriter takes the answer into a buffer, as net/http does, and
+// fails to push it to the client: the connection is gone.
+type unflushedWriter struct {
+	header http.Header
+	status int
+	body   strings.Builder
+	// writeFails makes Write fail too.
+	writeFails bool
+}
+
+var errConnGone = errors.New("write tcp 127.0.0.1:4010->127.0.0.1:50000: write: broken pipe")
+
+func (w *unflushedWriter) Header() http.Header { return w.header }
+func (w *unflushedWriter) WriteHeader(status int) {
+	if w.status == 0 {
+		w.status = status
+	}
+}
+
+func (w *unflushedWriter) Write(p []byte) (int, error) {
+	w.WriteHeader(http.StatusOK)
+	if w.writeFails {
+		return 0, errConnGone
+	}
+	return w.body.WriteString(string(p))
+}
+func (w *unflushedWriter) FlushError() error { return errConnGone }
+
+// An answer that never left the mock's buffer is not delivered: the
+// journal, the log and RequestForToken say so, in both modes.
+func TestAnAnswerThatCouldNotBePushedOutIsDropped(t *testing.T) {
+	up := startUpstream(t, false, answers(200, `{"code":"ok","data":{"token":"`+upstreamToken+`"}}`))
+	for _, tc := range []struct {
+		name       string
+		proxy      bool
+		writeFails bool
+	}{
+		{name: "mock mode, the flush fails"},
+		{name: "proxy mode, the flush fails", proxy: true},
+		{name: "mock mode, the write fails", writeFails: true},
+		{name: "proxy mode, the write fails", proxy: true, writeFails: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			log, record := &syncBuffer{}, &syncBuffer{}
+			opts := mockserver.Options{Logger: slog.New(slog.NewTextHandler(log, nil))}
+			if tc.proxy {
+				opts.Upstream, opts.Record = up.URL, record
+			}
+			s, err := mockserver.New(opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req, _ := http.NewRequest(http.MethodPost, createPath, strings.NewReader(seedTransfer))
+			req.Header.Set("Authorization", "Bearer "+partnerToken)
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("X-Request-Id", "gone-1")
+			w := &unflushedWriter{header: http.Header{}, writeFails: tc.writeFails}
+			s.ServeHTTP(w, req)
+
+			entries := s.Requests(mockserver.Filter{})
+			if len(entries) != 1 {
+				t.Fatalf("journal has %d entries, want 1", len(entries))
+			}
+			e := entries[0]
+			if e.Status != 0 || e.Outcome != mockserver.OutcomeDropped || e.Token != "" {
+				t.Errorf("entry: status %d outcome %q token %q; want 0 dropped, no token", e.Status, e.Outcome, e.Token)
+			}
+			if tc.proxy && (e.Upstream == nil || e.Upstream.Status != 200) {
+				t.Errorf("entry upstream %+v; want the upstream's 200 kept", e.Upstream)
+			}
+			if _, found := s.RequestForToken(upstreamToken); found {
+				t.Error("RequestForToken finds a token nobody got")
+			}
+			line := log.String()
+			if !strings.Contains(line, "request_id=gone-1 status=0") || !strings.Contains(line, "outcome=dropped") ||
+				!strings.Contains(line, "undelivered_status=200") || strings.Contains(line, " status=200 ") {
+				t.Errorf("log says otherwise than dropped:\n%s", cutForLog(line))
+			}
+			if tc.proxy {
+				if n := strings.Count(record.String(), "\n"); n != 1 {
+					t.Errorf("record has %d lines, want the exchange with the upstream", n)
+				}
+			}
+		})
+	}
+}
+
+// A writer that cannot flush holds nothing back: what it took is delivered.
+func TestAWriterThatCannotFlushDelivers(t *testing.T) {
+	s, err := mockserver.New(mockserver.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest(http.MethodPost, createPath, strings.NewReader(seedTransfer))
+	req.Header.Set("Authorization", "Bearer "+partnerToken)
+	req.Header.Set("Content-Type", "application/json")
+	w := &plainWriter{header: http.Header{}}
+	s.ServeHTTP(w, req)
+	if e := s.Requests(mockserver.Filter{}); len(e) != 1 || e[0].Outcome != mockserver.OutcomeOK || w.status != 200 {
+		t.Fatalf("status %d, entries %+v; want a 200 journaled ok", w.status, e)
+	}
+	if got := w.header.Get("Content-Length"); got != fmt.Sprint(w.n) {
+		t.Errorf("Content-Length %q for %d bytes written", got, w.n)
+	}
+}
+
+type plainWriter struct {
+	header http.Header
+	status int
+	n      int
+}
+
+func (w *plainWriter) Header() http.Header { return w.header }
+func (w *plainWriter) WriteHeader(status int) {
+	if w.status == 0 {
+		w.status = status
+	}
+}
+
+func (w *plainWriter) Write(p []byte) (int, error) {
+	w.WriteHeader(http.StatusOK)
+	w.n += len(p)
+	return len(p), nil
+}
+
+// smallBuffers makes each accepted connection's send buffer small, so that
+// a large answer to a slow reader waits on the client, as over a network.
+type smallBuffers struct{ net.Listener }
+
+func (l smallBuffers) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if tcp, ok := c.(*net.TCPConn); ok {
+		tcp.SetWriteBuffer(8 << 10)
+	}
+	return c, err
+}
+
+// What a client got from the shutdown property test.
+type received struct {
+	id       string
+	whole    bool
+	got      int
+	behavior string
+	err      error
+}
+
+// Whatever the timing of a shutdown, proxy mode with a record never
+// journals or logs as delivered an answer that a client did not get whole:
+// large answers, clients that read slowly, stop reading or hang up, and a
+// drain bound far shorter than their reading.
+func TestShutdownNeverCallsDeliveredWhatAClientDidNotGetWhole(t *testing.T) {
+	const clients = 32
+	padding := strings.Repeat("x", mockserver.MaxUpstreamBodyBytes-200)
+	body := `{"code":"ok","data":{"token":"` + upstreamToken + `"},"padding":"` + padding + `"}`
+	up := startUpstream(t, false, answers(200, body))
+	log := &syncBuffer{}
+	s, err := mockserver.New(mockserver.Options{
+		Upstream:        up.URL,
+		Record:          io.Discard,
+		ShutdownTimeout: 500 * time.Millisecond,
+		Logger:          slog.New(slog.NewTextHandler(log, nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	served := make(chan error, 1)
+	go func() { served <- s.Serve(ctx, smallBuffers{ln}) }()
+
+	behaviors := []string{"fast", "slow", "paused", "hangs up"}
+	var headers sync.WaitGroup // each client has its status line
+	resume := make(chan struct{})
+	results := make(chan received, clients)
+	for i := range clients {
+		headers.Add(1)
+		go func() {
+			r := received{id: fmt.Sprintf("client-%d", i), behavior: behaviors[i%len(behaviors)]}
+			r.got, r.err = readAnswer(addr, r.id, r.behavior, i, &headers, resume)
+			r.whole = r.err == nil && r.got == len(body)
+			results <- r
+		}()
+	}
+	if !waitGroup(&headers, 30*time.Second) {
+		t.Fatal("the clients did not all get their status line")
+	}
+	stop() // SIGTERM
+	select {
+	case <-served:
+	case <-time.After(30 * time.Second):
+		t.Fatal("Serve did not return")
+	}
+	close(resume)
+	var all []received
+	for range clients {
+		all = append(all, <-results)
+	}
+	waitFor(t, "every request journaled", func() bool { return len(s.Requests(mockserver.Filter{})) == clients })
+	entries := map[string]mockserver.Entry{}
+	for _, e := range s.Requests(mockserver.Filter{}) {
+		entries[e.RequestID] = e
+	}
+	logged := map[string]string{}
+	for _, line := range strings.Split(log.String(), "\n") {
+		if _, rest, ok := strings.Cut(line, "msg=request "); ok {
+			if _, id, ok := strings.Cut(rest, "request_id="); ok {
+				id, _, _ = strings.Cut(id, " ")
+				logged[id] = line
+			}
+		}
+	}
+	whole := 0
+	for _, r := range all {
+		e, line := entries[r.id], logged[r.id]
+		if r.whole {
+			whole++
+			continue
+		}
+		if e.Outcome != mockserver.OutcomeDropped || e.Status != 0 {
+			t.Errorf("%s (%s) got %d of %d bytes (%v), but its entry says %d %s", r.id, r.behavior, r.got, len(body), r.err, e.Status, e.Outcome)
+		}
+		if !strings.Contains(line, " status=0 ") || !strings.Contains(line, "outcome=dropped") {
+			t.Errorf("%s (%s) got %d of %d bytes, but its log line says otherwise: %s", r.id, r.behavior, r.got, len(body), cutForLog(line))
+		}
+	}
+	t.Logf("%d of %d clients got their answer whole", whole, clients)
+	for _, r := range all[:4] {
+		t.Logf("%s %s %d %v %s", r.id, r.behavior, r.got, r.err, logged[r.id])
+	}
+}
+
+// readAnswer sends one API request as id and reads the answer as behavior
+// says: fast; slowly until resume; not at all until resume; or hanging up
+// part way. It returns how many body bytes it got, and why it got no more.
+func readAnswer(addr, id, behavior string, i int, headers *sync.WaitGroup, resume <-chan struct{}) (int, error) {
+	signalled := false
+	signal := func() {
+		if !signalled {
+			signalled = true
+			headers.Done()
+		}
+	}
+	defer signal()
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close()
+	conn.(*net.TCPConn).SetReadBuffer(8 << 10)
+	conn.SetDeadline(time.Now().Add(60 * time.Second)) // a bound for a broken test, not an expectation
+	fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nX-Request-Id: %s\r\nContent-Length: %d\r\n\r\n%s",
+		createPath, addr, partnerToken, id, len(seedTransfer), seedTransfer)
+	resp, err := http.ReadResponse(bufio.NewReaderSize(conn, 1024), nil)
+	if err != nil {
+		return 0, err
+	}
+	signal()
+	defer resp.Body.Close()
+	got := 0
+	buf := make([]byte, 2<<10)
+	switch behavior {
+	case "slow":
+		for {
+			select {
+			case <-resume:
+				n, err := io.CopyBuffer(io.Discard, resp.Body, buf)
+				return got + int(n), err
+			default:
+			}
+			n, err := resp.Body.Read(buf)
+			got += n
+			if err == io.EOF {
+				return got, nil
+			} else if err != nil {
+				return got, err
+			}
+			time.Sleep(time.Millisecond) // a slow reader, not a wait for something
+		}
+	case "paused":
+		<-resume
+	case "hangs up":
+		// Well short of the whole: the mock cannot have written the rest
+		// into the connection's buffers.
+		n, err := io.CopyN(io.Discard, resp.Body, int64(64<<10*(1+i%4)))
+		return int(n), errors.Join(err, errors.New("hung up"))
+	}
+	n, err := io.CopyBuffer(io.Discard, resp.Body, buf)
+	return got + int(n), err
+}
+
+// waitGroup waits for wg within d.
+func waitGroup(wg *sync.WaitGroup, d time.Duration) bool {
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return true
+	case <-time.After(d):
+		return false
+	}
+}

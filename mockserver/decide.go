@@ -21,8 +21,14 @@ const (
 // decideAnswer picks the answer to a createToken request the contract check
 // let through: the first queued fault that matches it, else the Prefer
 // header's choice, else a fresh token, or in proxy mode the upstream's
-// answer. It is Server.decide unless a test replaces it.
+// answer. A request that breaks the contract, which proxy mode forwards
+// all the same, takes no fault and no Prefer answer: it goes to the
+// upstream, as the mock would refuse it without either. It is Server.decide
+// unless a test replaces it.
 func (s *Server) decideAnswer(r *http.Request, x *exchange) answer {
+	if x.wouldRefuse != "" {
+		return s.forward(r, x)
+	}
 	if s.faults.anyMatch() {
 		s.decoded(x) // decoded here, not under the queue's lock
 	}

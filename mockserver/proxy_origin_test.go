@@ -118,7 +118,9 @@ func TestProxiedAnswersCannotActOnTheMocksOrigin(t *testing.T) {
 			t.Errorf("X-Content-Type-Options %q, want nosniff", got.header.Get("X-Content-Type-Options"))
 		}
 		csp := got.header.Values("Content-Security-Policy")
-		sandboxed := slices.ContainsFunc(csp, func(p string) bool { return slices.Contains(strings.Fields(strings.ReplaceAll(p, ";", " ")), "sandbox") })
+		sandboxed := slices.ContainsFunc(csp, func(p string) bool {
+			return slices.Contains(strings.Fields(strings.ReplaceAll(p, ";", " ")), "sandbox")
+		})
 		if !sandboxed || !slices.Contains(csp, "script-src 'unsafe-inline'") {
 			t.Errorf("Content-Security-Policy %q; want the upstream's and one with sandbox", csp)
 		}

@@ -159,11 +159,16 @@ func (s *Server) write(w http.ResponseWriter, r *http.Request, x *exchange, a an
 	if r.Method == http.MethodHead {
 		return nil
 	}
-	// What net/http buffers of it is sent by finish, after it has journaled
-	// the request: a client that reads the journal once it has its answer
-	// finds the request there. An error here means the connection is
-	// already gone.
-	_, err := w.Write(body)
+	// All but the last byte now; the last stays in net/http's buffer until
+	// finish has journaled the request and flushes it. The length being
+	// set, a client has its answer only once it has that byte: one that
+	// reads the journal once it has its answer finds its request there. An
+	// error here means the connection is already gone.
+	most := max(len(body)-1, 0)
+	_, err := w.Write(body[:most])
+	if err == nil && most < len(body) {
+		_, err = w.Write(body[most:])
+	}
 	if err != nil {
 		s.log.Debug("answer not delivered", "request_id", x.requestID, "error", err)
 	}

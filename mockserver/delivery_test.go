@@ -333,3 +333,84 @@ func waitGroup(wg *sync.WaitGroup, d time.Duration) bool {
 		return false
 	}
 }
+
+// wireWriter sends what it is given as net/http does: a write larger than
+// its buffer goes out at once with what is buffered, a smaller one waits in
+// the buffer for the next such write or a flush. When the answer's last
+// byte goes out, it notes whether the journal had the request then.
+type wireWriter struct {
+	header   http.Header
+	status   int
+	buffered int
+	sent     int
+	journal  func() int
+	// journaled is the journal's length when the answer went out whole; -1
+	// before then.
+	journaled int
+}
+
+func (w *wireWriter) Header() http.Header { return w.header }
+func (w *wireWriter) WriteHeader(status int) {
+	if w.status == 0 {
+		w.status = status
+	}
+}
+
+func (w *wireWriter) Write(p []byte) (int, error) {
+	w.WriteHeader(http.StatusOK)
+	w.buffered += len(p)
+	if len(p) > 2048 {
+		w.send()
+	}
+	return len(p), nil
+}
+
+func (w *wireWriter) FlushError() error {
+	w.send()
+	return nil
+}
+
+func (w *wireWriter) send() {
+	w.sent += w.buffered
+	w.buffered = 0
+	if w.journaled < 0 && fmt.Sprint(w.sent) == w.header.Get("Content-Length") {
+		w.journaled = w.journal()
+	}
+}
+
+// A client that reads the journal once it has its answer finds its request
+// there, whatever the answer's size: small, a 400 of 50 violations, an
+// upstream's 1 MB.
+func TestTheJournalHasTheRequestBeforeTheClientHasItsAnswer(t *testing.T) {
+	large := `{"code":"ok","data":{"token":"` + upstreamToken + `"},"padding":"` + strings.Repeat("x", 1<<19) + `"}`
+	up := startUpstream(t, false, answers(200, large))
+	bomb := `{"mode":3,"display_name":"x","custom_attributes":{"actions":[` + strings.Repeat(`{},`, 200) + `{}]}}`
+	for _, tc := range []struct {
+		name, body string
+		proxy      bool
+	}{
+		{name: "a token", body: seedTransfer},
+		{name: "a 400 of 50 violations", body: bomb},
+		{name: "an upstream's 512 KiB", body: seedTransfer, proxy: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var opts mockserver.Options
+			if tc.proxy {
+				opts.Upstream = up.URL
+			}
+			s, err := mockserver.New(opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req, _ := http.NewRequest(http.MethodPost, createPath, strings.NewReader(tc.body))
+			req.Header.Set("Authorization", "Bearer "+partnerToken)
+			req.Header.Set("Content-Type", "application/json")
+			w := &wireWriter{header: http.Header{}, journaled: -1, journal: func() int { return len(s.Requests(mockserver.Filter{})) }}
+			s.ServeHTTP(w, req)
+			if w.journaled != 1 {
+				t.Errorf("status %d, %d bytes sent of %s: the journal had %d entries when the answer went out whole, want 1",
+					w.status, w.sent, w.header.Get("Content-Length"), w.journaled)
+			}
+		})
+	}
+}

@@ -45,8 +45,9 @@ const (
 	// The admin API's own refusals; admin requests are logged, not journaled.
 	OutcomeInvalidFault = "invalid_fault"
 	OutcomeInvalidQuery = "invalid_query"
-	// OutcomeCrossOrigin is the inspector's refusal of a form posted from
-	// another site's page.
+	// OutcomeCrossOrigin is the refusal (403) of a browser's request sent
+	// from another site's page: to the API (journaled), the admin API or
+	// the inspector.
 	OutcomeCrossOrigin = "cross_origin"
 	// OutcomeForbiddenHost is the open admin API's refusal of a request
 	// addressed to a name a web page could point at the mock.

@@ -76,6 +76,9 @@ func TestTheAPIRefusesBrowsersCrossSiteRequests(t *testing.T) {
 					if e.Status != http.StatusForbidden || e.Outcome != mockserver.OutcomeCrossOrigin || e.Upstream != nil || e.WouldRefuse != "" {
 						t.Errorf("entry: %d %q upstream %+v would_refuse %q; want 403 cross_origin, never forwarded", e.Status, e.Outcome, e.Upstream, e.WouldRefuse)
 					}
+					if list := request(t, http.MethodGet, ts.URL+"/__mock/requests?outcome="+mockserver.OutcomeCrossOrigin, ""); list.status != http.StatusOK || !strings.Contains(string(list.body), e.RequestID) {
+						t.Errorf("the admin API's outcome filter: %d %s; want the entry", list.status, cutForLog(string(list.body)))
+					}
 				})
 			}
 		})

@@ -145,7 +145,7 @@ func (s *Server) write(w http.ResponseWriter, r *http.Request, x *exchange, a an
 	}
 	x.written = true
 	body := a.body
-	if bodyAllowed(a.status) {
+	if _, own := a.header["Content-Length"]; !own && bodyAllowed(a.status) {
 		// Always the length, never chunks: once the handler has written the
 		// body, net/http has nothing left to send that finish's flush does
 		// not push out and see fail (see finish). For a fault's reset the

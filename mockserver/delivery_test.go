@@ -414,3 +414,44 @@ func TestTheJournalHasTheRequestBeforeTheClientHasItsAnswer(t *testing.T) {
 		})
 	}
 }
+
+// hijackedWriter is unflushedWriter that a fault's reset can hijack, and
+// whose flushes fail once it is: the connection is the mock's own then.
+type hijackedWriter struct {
+	unflushedWriter
+	hijacked bool
+}
+
+func (w *hijackedWriter) FlushError() error {
+	if w.hijacked {
+		return errConnGone
+	}
+	return nil
+}
+
+func (w *hijackedWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	w.hijacked = true
+	client, server := net.Pipe()
+	client.Close()
+	return server, bufio.NewReadWriter(bufio.NewReader(server), bufio.NewWriter(server)), nil
+}
+
+// A fault's reset is the mock's own cut, recorded as reset: the connection
+// it took over is not flushed as if it still held an answer.
+func TestAResetIsNotFlushedAgain(t *testing.T) {
+	s, err := mockserver.New(mockserver.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.QueueFault(mockserver.Fault{Status: 500, Reset: true}); err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest(http.MethodPost, createPath, strings.NewReader(seedTransfer))
+	req.Header.Set("Authorization", "Bearer "+partnerToken)
+	req.Header.Set("Content-Type", "application/json")
+	w := &hijackedWriter{unflushedWriter: unflushedWriter{header: http.Header{}}}
+	s.ServeHTTP(w, req)
+	if e := s.Requests(mockserver.Filter{}); len(e) != 1 || e[0].Outcome != mockserver.OutcomeReset || !w.hijacked {
+		t.Fatalf("hijacked %v, entries %+v; want one, reset", w.hijacked, e)
+	}
+}

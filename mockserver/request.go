@@ -27,8 +27,9 @@ const bigBody = 64 << 10
 
 // checkRequest holds a createToken request to the contract, in the order a
 // client fixes things, after the mock's own refusal of a browser's
-// cross-site request (403 cross_origin, see crossSite): credentials (401), media type (415), size (413),
-// JSON syntax (400 malformed_json), schema (400 invalid_request). It returns
+// cross-site request (403 cross_origin, see crossSite): credentials (401),
+// media type (415), size (413), JSON syntax (400 malformed_json), schema
+// (400 invalid_request). It returns
 // the refusal, or ok with the body recorded in x. In proxy mode, unless
 // Options.RefuseInvalid, what breaks the contract is recorded in x and the
 // request goes on to the upstream, which decides; a body too large or

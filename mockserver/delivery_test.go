@@ -455,3 +455,17 @@ func TestAResetIsNotFlushedAgain(t *testing.T) {
 		t.Fatalf("hijacked %v, entries %+v; want one, reset", w.hijacked, e)
 	}
 }
+
+// Reset empties the buffer.
+func (b *syncBuffer) Reset() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.buf.Reset()
+}
+
+// Len is the length of what the buffer holds.
+func (b *syncBuffer) Len() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Len()
+}

@@ -120,8 +120,14 @@ func (s *Server) deliver(w http.ResponseWriter, r *http.Request, x *exchange, a 
 			s.log.Debug("close without an answer", "request_id", x.requestID, "error", err)
 		}
 	}
+	x.undelivered(a.status, a.outcome)
+}
+
+// undelivered records in x that the answer (status, outcome) did not reach
+// the client.
+func (x *exchange) undelivered(status int, outcome string) {
 	x.status, x.outcome, x.token = 0, OutcomeDropped, uuid.Nil // the token reached nobody
-	x.undeliveredStatus, x.undeliveredOutcome = a.status, a.outcome
+	x.undeliveredStatus, x.undeliveredOutcome = status, outcome
 }
 
 // write sends a's status, headers and body.
@@ -130,30 +136,69 @@ func (s *Server) write(w http.ResponseWriter, r *http.Request, x *exchange, a an
 	for k, v := range a.header {
 		h[k] = v
 	}
+	if a.upstream {
+		sandbox(h)
+	}
 	h[ContractHeader] = s.contractHeader // shared and never modified
 	if _, own := a.header[RequestIDHeader]; !own {
 		h[RequestIDHeader] = []string{x.requestID} // not backed by x, which is reused
 	}
 	x.written = true
 	body := a.body
-	if a.reset {
-		// The whole length is announced; half of it is sent.
+	if _, own := a.header["Content-Length"]; !own && bodyAllowed(a.status) {
+		// Always the length, never chunks: once the handler has written the
+		// body, net/http has nothing left to send that finish's flush does
+		// not push out and see fail (see finish). For a fault's reset the
+		// whole length is announced, and half of it sent.
 		h["Content-Length"] = []string{strconv.Itoa(len(body))}
+	}
+	if a.reset {
 		body = body[:len(body)/2]
 	}
 	w.WriteHeader(a.status)
 	if r.Method == http.MethodHead {
 		return nil
 	}
-	// Buffered by net/http and sent when the handler returns, after finish
-	// has journaled the request: a client that reads the journal once it
-	// has its answer finds the request there. An error here means the
-	// connection is already gone.
-	_, err := w.Write(body)
+	// All but the last byte now; the last stays in net/http's buffer until
+	// finish has journaled the request and flushes it. The length being
+	// set, a client has its answer only once it has that byte: one that
+	// reads the journal once it has its answer finds its request there. An
+	// error here means the connection is already gone.
+	most := max(len(body)-1, 0)
+	_, err := w.Write(body[:most])
+	if err == nil && most < len(body) {
+		_, err = w.Write(body[most:])
+	}
 	if err != nil {
 		s.log.Debug("answer not delivered", "request_id", x.requestID, "error", err)
 	}
 	return err
+}
+
+// bodyAllowed reports whether an answer with status has a body (RFC 9110
+// section 6.4.1), and so a Content-Length.
+func bodyAllowed(status int) bool {
+	return status >= 200 && status != http.StatusNoContent && status != http.StatusNotModified
+}
+
+// flushAnswer pushes what w still holds of the answer to the connection,
+// and says whether it could. A writer that cannot flush holds nothing back.
+// It is http.ResponseController's Flush, less the error that one makes on
+// every call for a writer that cannot flush.
+func flushAnswer(w http.ResponseWriter) error {
+	for {
+		switch f := w.(type) {
+		case interface{ FlushError() error }:
+			return f.FlushError()
+		case http.Flusher:
+			f.Flush()
+			return nil
+		case interface{ Unwrap() http.ResponseWriter }:
+			w = f.Unwrap()
+		default:
+			return nil
+		}
+	}
 }
 
 // reset sends what is written so far and resets the connection (a TCP

@@ -1,7 +1,6 @@
 package mockserver_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -30,9 +29,9 @@ func entrySize(t *testing.T, e mockserver.Entry) int {
 // Every entry stays within MaxEntryBytes, and a 400 within a fixed size,
 // whatever the request sends.
 func TestHostileRequestsStayBounded(t *testing.T) {
-	var logs bytes.Buffer
+	logs := &syncBuffer{} // the log line follows the answer
 	ts := mockserver.NewTestServer(t, func(o *mockserver.Options) {
-		o.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+		o.Logger = slog.New(slog.NewTextHandler(logs, nil))
 	})
 	long := strings.Repeat("é", 500_000) // 1 MB of two-byte characters
 	bomb := `{"mode":3,"display_name":"x","custom_attributes":{"actions":[` + strings.Repeat(`{},`, 340_000) + `{}]}}`
@@ -67,8 +66,10 @@ func TestHostileRequestsStayBounded(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ts.ResetRequests()
 			logs.Reset()
-			h := append([]string{"Authorization", "Bearer " + partnerToken, "Content-Type", "application/json"}, tc.header...)
+			id := "bounds-" + strings.ReplaceAll(tc.name, " ", "-")
+			h := append([]string{"Authorization", "Bearer " + partnerToken, "Content-Type", "application/json", "X-Request-Id", id}, tc.header...)
 			a := request(t, http.MethodPost, ts.URL+tc.path, tc.body, h...)
+			waitFor(t, "the request's log line", func() bool { return strings.Contains(logs.String(), "request_id="+id+" ") })
 			if a.status != tc.wantStatus {
 				t.Fatalf("status = %d, want %d; body %.300s", a.status, tc.wantStatus, a.body)
 			}

@@ -18,11 +18,25 @@ const (
 	tokenSuffix = `"}}`
 )
 
+// tokenHeader is the success answer's headers, its length included (a UUID
+// is 36 characters): write sets no length of its own. Shared and never
+// modified.
+var tokenHeader = http.Header{
+	"Content-Type":   {"application/json"},
+	"Content-Length": {strconv.Itoa(len(tokenPrefix) + 36 + len(tokenSuffix))},
+}
+
 // decideAnswer picks the answer to a createToken request the contract check
 // let through: the first queued fault that matches it, else the Prefer
 // header's choice, else a fresh token, or in proxy mode the upstream's
-// answer. It is Server.decide unless a test replaces it.
+// answer. A request that breaks the contract, which proxy mode forwards
+// all the same, takes no fault and no Prefer answer: it goes to the
+// upstream, as the mock would refuse it without either. It is Server.decide
+// unless a test replaces it.
 func (s *Server) decideAnswer(r *http.Request, x *exchange) answer {
+	if x.wouldRefuse != "" {
+		return s.forward(r, x)
+	}
 	if s.faults.anyMatch() {
 		s.decoded(x) // decoded here, not under the queue's lock
 	}
@@ -92,7 +106,7 @@ func (s *Server) tokenAnswer(x *exchange) answer {
 	body := make([]byte, 0, len(tokenPrefix)+36+len(tokenSuffix))
 	body = appendUUID(append(body, tokenPrefix...), id)
 	body = append(body, tokenSuffix...)
-	return s.jsonAnswer(http.StatusOK, OutcomeOK, body)
+	return answer{status: http.StatusOK, header: tokenHeader, body: body, outcome: OutcomeOK}
 }
 
 // appendUUID appends id in its canonical form, as id.String() would make it,

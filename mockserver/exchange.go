@@ -52,8 +52,9 @@ const (
 	// The admin API's own refusals; admin requests are logged, not journaled.
 	OutcomeInvalidFault = "invalid_fault"
 	OutcomeInvalidQuery = "invalid_query"
-	// OutcomeCrossOrigin is the inspector's refusal of a form posted from
-	// another site's page.
+	// OutcomeCrossOrigin is the refusal (403) of a browser's request sent
+	// from another site's page: to the API (journaled), the admin API or
+	// the inspector.
 	OutcomeCrossOrigin = "cross_origin"
 	// OutcomeForbiddenHost is the open admin API's refusal of a request
 	// addressed to a name a web page could point at the mock.
@@ -163,7 +164,8 @@ func formatRequestID(n uint64) string {
 
 // finish is deferred by every handler: it turns a panic into the 500
 // envelope (or a dropped answer, when the answer had begun), then writes the
-// log line and the journal entry, exactly once.
+// journal entry, sends the answer out, and writes the log line, exactly
+// once.
 func (s *Server) finish(w http.ResponseWriter, r *http.Request, x *exchange) {
 	defer func() {
 		// Whatever happens below, the record goes back, its share of the
@@ -186,15 +188,27 @@ func (s *Server) finish(w http.ResponseWriter, r *http.Request, x *exchange) {
 			s.deliver(w, r, x, s.failure())
 		}
 	}
-	s.logRequest(x)
+	var seq uint64
 	if x.api {
-		s.journal.add(s.entry(x))
+		seq = s.journal.add(s.entry(x))
 	}
-	if x.upstream != nil && s.recorder != nil {
-		// The answer goes out first: a slow disk must not hold it up.
-		if x.written {
-			http.NewResponseController(w).Flush() //nolint:errcheck // a client gone is recorded already
+	// The answer goes out now: after the journal has it, so that a client
+	// that reads the journal once it has its answer finds its request
+	// there; before the log line and the record, so that they say whether
+	// it went, and a slow disk does not hold it up. With its length set
+	// (see write), nothing is left for net/http to send after this: no
+	// answer is called delivered that a client did not get whole.
+	if x.status != 0 && x.outcome != OutcomeReset {
+		if err := flushAnswer(w); err != nil {
+			s.log.Debug("answer not delivered", "request_id", x.requestID, "error", err)
+			x.undelivered(x.status, x.outcome)
+			if x.api {
+				s.journal.dropped(seq)
+			}
 		}
+	}
+	s.logRequest(x)
+	if x.upstream != nil && s.recorder != nil {
 		s.recordExchange(r, x)
 	}
 	if p == http.ErrAbortHandler {

@@ -275,9 +275,9 @@ func (s *Server) inspectorLive(r *http.Request, x *exchange) answer {
 // next to nothing however much the mock holds. Anything added to liveView
 // must be added here too.
 func (s *Server) liveTag(q url.Values) string {
-	seq, n := s.journal.version()
+	seq, n, amended := s.journal.version()
 	h := fnv.New64a()
-	fmt.Fprintf(h, "%d\x00%s\x00%d\x00%d\x00%d\x00%d", s.inspector.nonce, q.Encode(), seq, n, s.faults.version(), s.drift.version())
+	fmt.Fprintf(h, "%d\x00%s\x00%d\x00%d\x00%d\x00%d\x00%d", s.inspector.nonce, q.Encode(), seq, n, amended, s.faults.version(), s.drift.version())
 	return `"` + strconv.FormatUint(h.Sum64(), 36) + `"`
 }
 

@@ -162,6 +162,7 @@ func TestInspectorSignIn(t *testing.T) {
 	if a := request(t, "GET", ts.URL+"/__mock/requests", "", "Cookie", cookie); a.status != 401 {
 		t.Errorf("the JSON journal with the cookie kept from before signing out: %d, want 401", a.status)
 	}
+	ts.Close() // every log line written: each follows its answer
 	if strings.Contains(logs.String(), adminToken) {
 		t.Errorf("the admin token is in the logs:\n%s", logs.String())
 	}

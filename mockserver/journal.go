@@ -133,13 +133,17 @@ type journal struct {
 	next     int     // index the next entry goes to
 	full     bool
 	seq      uint64
+	// amended counts the entries changed once added: an answer journaled
+	// before it went out, and then found undelivered (see dropped).
+	amended uint64
 }
 
 func newJournal(size int, c *contract.Contract) *journal {
 	return &journal{entries: make([]Entry, 0, size), contract: c}
 }
 
-func (j *journal) add(e Entry) {
+// add journals e and returns its Seq.
+func (j *journal) add(e Entry) uint64 {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.seq++
@@ -150,10 +154,26 @@ func (j *journal) add(e Entry) {
 			j.full = true
 		}
 		j.next = len(j.entries) % cap(j.entries)
-		return
+		return e.Seq
 	}
 	j.entries[j.next] = e
 	j.next = (j.next + 1) % len(j.entries)
+	return e.Seq
+}
+
+// dropped amends the entry numbered seq, if the journal still holds it: its
+// answer, journaled before it went out, did not reach the client.
+func (j *journal) dropped(seq uint64) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	n := uint64(len(j.entries))
+	if seq == 0 || seq > j.seq || j.seq-seq >= n {
+		return // reset or overwritten since
+	}
+	// The newest entry is at next-1; seq is j.seq-seq entries older.
+	e := &j.entries[(uint64(j.next)+n-1-(j.seq-seq))%n]
+	e.Status, e.Outcome, e.token = 0, OutcomeDropped, uuid.Nil
+	j.amended++
 }
 
 // list returns the matching entries, newest first. Bodies are decoded
@@ -206,12 +226,12 @@ func (j *journal) reset() {
 	j.full = false
 }
 
-// version identifies what the journal holds: entries are never changed once
-// added and seq only grows, so the newest entry's number and the count
-// name the entries exactly (seq-n+1 to seq). The inspector's fragment uses
-// it to answer 304 without rendering anything.
-func (j *journal) version() (seq uint64, n int) {
+// version identifies what the journal holds: seq only grows, so the newest
+// entry's number and the count name the entries exactly (seq-n+1 to seq),
+// and amended counts the changes to entries once added. The inspector's
+// fragment uses it to answer 304 without rendering anything.
+func (j *journal) version() (seq uint64, n int, amended uint64) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	return j.seq, len(j.entries)
+	return j.seq, len(j.entries), j.amended
 }

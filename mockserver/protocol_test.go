@@ -160,6 +160,7 @@ func TestAdminToken(t *testing.T) {
 	if a := create(t, ts, seedConnect); a.status != 200 {
 		t.Errorf("the API with the admin token set: %d", a.status)
 	}
+	ts.Close() // every log line written: each follows its answer
 	if strings.Contains(logs.String(), adminToken) {
 		t.Errorf("the admin token is in the logs:\n%s", logs.String())
 	}

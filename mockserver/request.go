@@ -27,13 +27,18 @@ const (
 const bigBody = 64 << 10
 
 // checkRequest holds a createToken request to the contract, in the order a
-// client fixes things: credentials (401), media type (415), size (413),
-// JSON syntax (400 malformed_json), schema (400 invalid_request). It returns
+// client fixes things, after the mock's own refusal of a browser's
+// cross-site request (403 cross_origin, see crossSite): credentials (401),
+// media type (415), size (413), JSON syntax (400 malformed_json), schema
+// (400 invalid_request). It returns
 // the refusal, or ok with the body recorded in x. In proxy mode, unless
 // Options.RefuseInvalid, what breaks the contract is recorded in x and the
 // request goes on to the upstream, which decides; a body too large or
 // unreadable is refused all the same, as there is nothing whole to forward.
 func (s *Server) checkRequest(r *http.Request, x *exchange) (refusal answer, ok bool) {
+	if a, refused := s.crossSite(r); refused {
+		return a, false // never forwarded, even in proxy mode
+	}
 	if msg, token := checkBearer(headerValue(r.Header, "Authorization"), s.tokens); msg != "" {
 		challenge := "Bearer"
 		if token {

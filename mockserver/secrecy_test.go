@@ -36,6 +36,7 @@ func TestBearerTokenNeverLeaks(t *testing.T) {
 			"Authorization", c.auth, "Content-Type", "application/json", "Prefer", c.prefer))
 	}
 	answers = append(answers, request(t, "GET", ts.URL+"/__mock/requests", ""))
+	ts.Close() // every log line written: each follows its answer
 	journal, _ := json.Marshal(ts.Requests(mockserver.Filter{}))
 	if len(ts.Requests(mockserver.Filter{})) != 7 {
 		t.Fatalf("journal has %d entries, want 7", len(ts.Requests(mockserver.Filter{})))

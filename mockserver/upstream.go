@@ -232,9 +232,11 @@ var notForwarded = map[string]bool{
 	RequestIDHeader:   true,
 }
 
-// notPassedBack lists answer headers that stay with the mock: net/http
-// sets the length of what it writes.
-var notPassedBack = map[string]bool{"Content-Length": true}
+// notPassedBack lists answer headers that stay with the mock: the mock
+// sets the length of what it writes; and no cookie of the upstream's may
+// reach the mock's origin, where the inspector's session cookie lives (a
+// partner's server calling the API has no use for one).
+var notPassedBack = map[string]bool{"Content-Length": true, "Set-Cookie": true}
 
 // endToEnd copies h less the headers of one connection and those in skip,
 // as a proxy passes a message on; the values are shared, not copied.

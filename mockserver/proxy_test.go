@@ -631,33 +631,103 @@ func TestProxyPassesTheUpstreamsHeaders(t *testing.T) {
 // At most MaxUpstreamExchanges exchanges with the upstream are under way at
 // once; a request past them waits its turn within the upstream timeout.
 func TestProxyBoundsExchangesAtOnce(t *testing.T) {
-	release := make(chan struct{})
-	var now, most atomic.Int64
-	up := startUpstream(t, false, func(w http.ResponseWriter, r *http.Request) {
-		n := now.Add(1)
-		defer now.Add(-1)
-		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+	const extra = 16
+	t.Run("the bound is reached and never passed", func(t *testing.T) {
+		// Each exchange ends by the upstream answering, and the upstream
+		// counts it over before it answers: an exchange is counted only
+		// while the mock holds its turn, so the count is exact whatever
+		// the timing. (Ended by the mock's timeout instead, the upstream
+		// would see the connection close some time after the mock had
+		// given the turn to the next request, and count one too many.)
+		releaseOne, releaseAll := make(chan struct{}), make(chan struct{})
+		var now, most, arrived atomic.Int64
+		up := startUpstream(t, false, func(w http.ResponseWriter, r *http.Request) {
+			n := now.Add(1)
+			arrived.Add(1)
+			for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+			}
+			select {
+			case <-releaseOne:
+			case <-releaseAll:
+			case <-r.Context().Done():
+			}
+			now.Add(-1)
+			answers(200, `{"code":"ok","data":{"token":"`+upstreamToken+`"}}`)(w, r)
+		})
+		var once sync.Once
+		stop := func() { once.Do(func() { close(releaseAll) }) }
+		defer stop()
+		// No request may time out while the test waits on a busy machine.
+		ts, _, _ := startProxy(t, up.URL, func(o *mockserver.Options) { o.UpstreamTimeout = time.Minute })
+		var wg sync.WaitGroup
+		statuses := make(chan int, mockserver.MaxUpstreamExchanges+extra)
+		for range mockserver.MaxUpstreamExchanges + extra {
+			wg.Go(func() { statuses <- create(t, ts, seedConnect).status })
 		}
-		select {
-		case <-release:
-		case <-r.Context().Done():
+		deadline := time.Now().Add(45 * time.Second)
+		waitUntil := func(what string, cond func() bool) {
+			t.Helper()
+			for !cond() {
+				if time.Now().After(deadline) {
+					stop()
+					t.Fatalf("timed out waiting for %s: %d exchanges under way, %d began, %d at most at once", what, now.Load(), arrived.Load(), most.Load())
+				}
+				time.Sleep(time.Millisecond)
+			}
+		}
+		waitUntil("every turn to be taken", func() bool { return now.Load() >= mockserver.MaxUpstreamExchanges })
+		// The other requests wait for a turn: each exchange that ends lets
+		// exactly one more begin, while the rest keep waiting.
+		for i := 1; i <= extra; i++ {
+			select {
+			case releaseOne <- struct{}{}:
+			case <-time.After(time.Until(deadline)):
+				stop()
+				t.Fatalf("timed out: no exchange to end; %d under way, %d began", now.Load(), arrived.Load())
+			}
+			waitUntil("a waiting request to take the turn freed", func() bool {
+				return arrived.Load() >= int64(mockserver.MaxUpstreamExchanges+i)
+			})
+		}
+		stop()
+		wg.Wait()
+		close(statuses)
+		for status := range statuses {
+			if status != http.StatusOK {
+				t.Errorf("status %d, want 200 from the upstream for every request", status)
+			}
+		}
+		if got := most.Load(); got != mockserver.MaxUpstreamExchanges {
+			t.Errorf("the upstream had %d exchanges at most at once, want %d (MaxUpstreamExchanges)", got, mockserver.MaxUpstreamExchanges)
+		}
+		if got := arrived.Load(); got != mockserver.MaxUpstreamExchanges+extra {
+			t.Errorf("the upstream saw %d exchanges, want %d", got, mockserver.MaxUpstreamExchanges+extra)
 		}
 	})
-	defer close(release)
-	ts, _, _ := startProxy(t, up.URL, func(o *mockserver.Options) { o.UpstreamTimeout = 500 * time.Millisecond })
-	var wg sync.WaitGroup
-	statuses := make(chan int, mockserver.MaxUpstreamExchanges+16)
-	for range mockserver.MaxUpstreamExchanges + 16 {
-		wg.Go(func() { statuses <- create(t, ts, seedConnect).status })
-	}
-	wg.Wait()
-	close(statuses)
-	for status := range statuses {
-		if status != http.StatusGatewayTimeout {
-			t.Errorf("status %d, want 504 from every request", status)
+
+	t.Run("a request that gets no turn in time is answered 504", func(t *testing.T) {
+		// The upstream never answers: each request times out, waiting
+		// for a turn or for the upstream, whichever the timing.
+		release := make(chan struct{})
+		up := startUpstream(t, false, func(w http.ResponseWriter, r *http.Request) {
+			select {
+			case <-release:
+			case <-r.Context().Done():
+			}
+		})
+		defer close(release)
+		ts, _, _ := startProxy(t, up.URL, func(o *mockserver.Options) { o.UpstreamTimeout = time.Second })
+		var wg sync.WaitGroup
+		statuses := make(chan int, mockserver.MaxUpstreamExchanges+extra)
+		for range mockserver.MaxUpstreamExchanges + extra {
+			wg.Go(func() { statuses <- create(t, ts, seedConnect).status })
 		}
-	}
-	if most.Load() != mockserver.MaxUpstreamExchanges {
-		t.Errorf("the upstream had %d exchanges at most at once, want %d", most.Load(), mockserver.MaxUpstreamExchanges)
-	}
+		wg.Wait()
+		close(statuses)
+		for status := range statuses {
+			if status != http.StatusGatewayTimeout {
+				t.Errorf("status %d, want 504 from every request", status)
+			}
+		}
+	})
 }

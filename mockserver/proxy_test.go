@@ -96,7 +96,7 @@ func recorded(t *testing.T, record *syncBuffer, want int) []mockserver.RecordedE
 		for sc.Scan() {
 			var e mockserver.RecordedExchange
 			if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
-				t.Fatalf("record line %q: %v", sc.Text(), err)
+				t.Fatalf("record line %s: %v", clip(sc.Text()), err)
 			}
 			out = append(out, e)
 		}

@@ -646,11 +646,13 @@ func TestProxyBoundsExchangesAtOnce(t *testing.T) {
 	const extra = 16
 	t.Run("the bound is reached and never passed", func(t *testing.T) {
 		// Each exchange ends by the upstream answering, and the upstream
-		// counts it over before it answers: an exchange is counted only
-		// while the mock holds its turn, so the count is exact whatever
-		// the timing. (Ended by the mock's timeout instead, the upstream
-		// would see the connection close some time after the mock had
-		// given the turn to the next request, and count one too many.)
+		// counts it over before it ends its body: an exchange is counted
+		// only while the mock holds its turn, so the count is exact
+		// whatever the timing. (Ended by the mock's timeout instead, the
+		// upstream would see the connection close some time after the
+		// mock had given the turn to the next request, and count one too
+		// many.) The status line and headers go out first: a turn lasts
+		// until the whole answer is read, not until its headers are.
 		releaseOne, releaseAll := make(chan struct{}), make(chan struct{})
 		var now, most, arrived atomic.Int64
 		up := startUpstream(t, false, func(w http.ResponseWriter, r *http.Request) {
@@ -658,13 +660,17 @@ func TestProxyBoundsExchangesAtOnce(t *testing.T) {
 			arrived.Add(1)
 			for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
 			}
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusOK)
+			io.WriteString(w, `{"code":"ok",`)
+			http.NewResponseController(w).Flush()
 			select {
 			case <-releaseOne:
 			case <-releaseAll:
 			case <-r.Context().Done():
 			}
 			now.Add(-1)
-			answers(200, `{"code":"ok","data":{"token":"`+upstreamToken+`"}}`)(w, r)
+			io.WriteString(w, `"data":{"token":"`+upstreamToken+`"}}`)
 		})
 		var once sync.Once
 		stop := func() { once.Do(func() { close(releaseAll) }) }

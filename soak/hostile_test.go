@@ -86,7 +86,7 @@ func startMock(t *testing.T, bin string, args ...string) *startedMock {
 	select {
 	case a := <-addr:
 		m.base = "http://" + a
-	case <-time.After(20 * time.Second):
+	case <-time.After(30 * time.Second):
 		t.Fatal("the mock did not start")
 	}
 	return m

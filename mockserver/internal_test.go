@@ -198,11 +198,13 @@ func TestStalledBodyGetsNoAnswer(t *testing.T) {
 // The latency is waited once the body is in: it does not eat into the read
 // timeout.
 func TestLatencyLeavesTheReadTimeoutAlone(t *testing.T) {
-	s, err := New(Options{Latency: 400 * time.Millisecond})
+	// The read timeout is long enough for the body to arrive on a busy
+	// machine; the latency is longer still.
+	s, err := New(Options{Latency: 4 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.readTimeout = 300 * time.Millisecond
+	s.readTimeout = 2 * time.Second
 	addr := serveOnLoopback(t, s)
 	body := `{"mode":1,"display_name":"` + strings.Repeat("x", 20_000) + `"}`
 	req, _ := http.NewRequest("POST", "http://"+addr+"/verify/token/create", strings.NewReader(body))

@@ -187,8 +187,10 @@ func TestRetries(t *testing.T) {
 	})
 	t.Run("an attempt that times out is retried", func(t *testing.T) {
 		ts := mockserver.NewTestServer(t)
-		ts.QueueFault(mockserver.Fault{Delay: 10 * time.Second})
-		tok, err := newClient(t, ts.URL, fast, client.WithTimeout(500*time.Millisecond)).CreateToken(context.Background(), seedRequests[0].req)
+		// The second attempt has the same timeout: generous, so that it
+		// ends on a busy machine, and well short of the first one's delay.
+		ts.QueueFault(mockserver.Fault{Delay: time.Minute})
+		tok, err := newClient(t, ts.URL, fast, client.WithTimeout(5*time.Second)).CreateToken(context.Background(), seedRequests[0].req)
 		if err != nil || tok.Attempts != 2 {
 			t.Fatalf("token %+v err %v, want success on attempt 2", tok, err)
 		}
@@ -254,7 +256,7 @@ func TestRetries(t *testing.T) {
 func TestDeadlines(t *testing.T) {
 	t.Run("the caller's deadline ends a slow attempt", func(t *testing.T) {
 		ts := mockserver.NewTestServer(t)
-		ts.QueueFault(mockserver.Fault{Delay: 5 * time.Second})
+		ts.QueueFault(mockserver.Fault{Delay: time.Minute})
 		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 		defer cancel()
 		start := time.Now()
@@ -262,16 +264,17 @@ func TestDeadlines(t *testing.T) {
 		if !errors.Is(err, context.DeadlineExceeded) {
 			t.Errorf("err = %v, want context.DeadlineExceeded", err)
 		}
-		if took := time.Since(start); took > 2*time.Second {
+		if took := time.Since(start); took > 30*time.Second { // the delay is a minute
 			t.Errorf("returned after %s, long past the 50ms deadline", took)
 		}
 	})
 	t.Run("no wait for a Retry-After beyond the deadline", func(t *testing.T) {
 		ts := mockserver.NewTestServer(t)
-		ts.QueueFault(mockserver.Fault{Status: 429, Times: 3})
-		ctx, cancel := context.WithTimeout(context.Background(), 800*time.Millisecond)
+		ts.QueueFault(mockserver.Fault{Status: 429, Times: 3, RetryAfter: time.Minute})
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		_, err := newClient(t, ts.URL).CreateToken(ctx, seedRequests[0].req) // Retry-After: 1s
+		patient := client.WithRetryPolicy(client.RetryPolicy{MaxDelay: 2 * time.Minute})
+		_, err := newClient(t, ts.URL, patient).CreateToken(ctx, seedRequests[0].req) // Retry-After: 60
 		if !client.IsRateLimited(err) {
 			t.Errorf("err = %v, want the 429 at once", err)
 		}

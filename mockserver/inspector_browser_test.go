@@ -208,10 +208,33 @@ func openBrowser(t *testing.T) (ctx context.Context, run func(string, ...chromed
 		chromedp.Flag("disable-dev-shm-usage", true),
 		chromedp.WindowSize(1200, 1000),
 	)
-	alloc, cancelAlloc := chromedp.NewExecAllocator(deadline, opts...)
-	t.Cleanup(cancelAlloc)
-	ctx, cancelTab := chromedp.NewContext(alloc)
-	t.Cleanup(cancelTab)
+	start := []chromedp.Action[chromedp.Void]{
+		chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: watchPage})
+			return err
+		}),
+		chromedp.EmulateViewport(1200, 1000),
+	}
+	// Chromium started on a busy machine, beside other browsers, now and
+	// then exits before it listens ("chrome failed to start"): that is the
+	// environment, not the page, so the start is tried a second time.
+	for attempt := 1; ; attempt++ {
+		alloc, cancelAlloc := chromedp.NewExecAllocator(deadline, opts...)
+		t.Cleanup(cancelAlloc)
+		tab, cancelTab := chromedp.NewContext(alloc)
+		t.Cleanup(cancelTab)
+		err := chromedp.Do(tab, start...)
+		if err == nil {
+			ctx = tab
+			break
+		}
+		if attempt == 2 {
+			t.Fatalf("start the browser: %v", err)
+		}
+		t.Logf("start the browser, attempt %d, tried again: %.300s", attempt, err)
+		cancelTab()
+		cancelAlloc()
+	}
 
 	run = func(what string, steps ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
@@ -237,13 +260,6 @@ func openBrowser(t *testing.T) (ctx context.Context, run func(string, ...chromed
 			time.Sleep(20 * time.Millisecond)
 		}
 	}
-	run("start the browser",
-		chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			_, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: watchPage})
-			return err
-		}),
-		chromedp.EmulateViewport(1200, 1000),
-	)
 	return ctx, run, eval, waitUntil
 }
 

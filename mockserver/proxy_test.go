@@ -3,6 +3,7 @@ package mockserver_test
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"crypto/x509"
 	"encoding/json"
 	"errors"
@@ -88,14 +89,14 @@ func startProxy(t *testing.T, upstream string, configure ...func(*mockserver.Opt
 func recorded(t *testing.T, record *syncBuffer, want int) []mockserver.RecordedExchange {
 	t.Helper()
 	var out []mockserver.RecordedExchange
-	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(5 * time.Millisecond) {
 		out = out[:0]
 		sc := bufio.NewScanner(strings.NewReader(record.String()))
 		sc.Buffer(nil, 4<<20)
 		for sc.Scan() {
 			var e mockserver.RecordedExchange
 			if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
-				t.Fatalf("record line %q: %v", sc.Text(), err)
+				t.Fatalf("record line %s: %v", clip(sc.Text()), err)
 			}
 			out = append(out, e)
 		}
@@ -245,7 +246,7 @@ func TestProxyUpstreamFailures(t *testing.T) {
 	})
 	garbage := rawUpstream(t, "SSH-2.0-OpenSSH_9.6\r\n\r\n", 0)
 	closed := rawUpstream(t, "", 0)
-	switching := rawUpstream(t, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: evil\r\nConnection: Upgrade\r\n\r\n{", 10*time.Second)
+	switching := rawUpstream(t, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: evil\r\nConnection: Upgrade\r\n\r\n{", time.Minute)
 	tooLarge := startUpstream(t, false, answers(200, `{"code":"ok","pad":"`+strings.Repeat("x", mockserver.MaxUpstreamBodyBytes)+`"}`))
 	tests := []struct {
 		name     string
@@ -264,10 +265,17 @@ func TestProxyUpstreamFailures(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ts, _, record := startProxy(t, tt.upstream, func(o *mockserver.Options) { o.UpstreamTimeout = 300 * time.Millisecond })
+			// Only the slow upstream meets the timeout: the others must
+			// fail for their own reason however busy the machine is.
+			timeout := 30 * time.Second
+			if tt.status == http.StatusGatewayTimeout {
+				timeout = 300 * time.Millisecond
+			}
+			ts, _, record := startProxy(t, tt.upstream, func(o *mockserver.Options) { o.UpstreamTimeout = timeout })
 			start := time.Now()
 			got := create(t, ts, seedTransfer)
-			if took := time.Since(start); took > 5*time.Second {
+			// A hang would last until the upstream lets go: a minute.
+			if took := time.Since(start); took > 20*time.Second {
 				t.Errorf("the answer took %s", took)
 			}
 			e := got.envelope(t)
@@ -498,25 +506,36 @@ func TestProxyKeepsCredentialsToTheUpstream(t *testing.T) {
 // A caller that hangs up cancels its upstream request and is journaled as
 // dropped.
 func TestProxyCallerGoneCancelsTheUpstreamRequest(t *testing.T) {
-	cancelled := make(chan struct{})
+	arrived, cancelled := make(chan struct{}), make(chan struct{})
 	up := startUpstream(t, false, func(w http.ResponseWriter, r *http.Request) {
+		close(arrived)
 		<-r.Context().Done()
 		close(cancelled)
 	})
 	ts, _, _ := startProxy(t, up.URL)
-	req, _ := http.NewRequest(http.MethodPost, ts.URL+createPath, strings.NewReader(seedConnect))
+	// The caller hangs up once its request has reached the upstream,
+	// however long that takes.
+	ctx, hangUp := context.WithCancel(t.Context())
+	defer hangUp()
+	go func() {
+		select {
+		case <-arrived:
+			hangUp()
+		case <-ctx.Done():
+		}
+	}()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, ts.URL+createPath, strings.NewReader(seedConnect))
 	req.Header.Set("Authorization", "Bearer "+partnerToken)
 	req.Header.Set("Content-Type", "application/json")
-	client := &http.Client{Timeout: 200 * time.Millisecond}
-	if _, err := client.Do(req); err == nil {
+	if _, err := http.DefaultClient.Do(req); err == nil {
 		t.Fatal("the request got an answer; want a client timeout")
 	}
 	select {
 	case <-cancelled:
-	case <-time.After(5 * time.Second):
+	case <-time.After(30 * time.Second):
 		t.Fatal("the upstream request was not cancelled")
 	}
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for len(ts.Requests(mockserver.Filter{})) == 0 && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -631,33 +650,109 @@ func TestProxyPassesTheUpstreamsHeaders(t *testing.T) {
 // At most MaxUpstreamExchanges exchanges with the upstream are under way at
 // once; a request past them waits its turn within the upstream timeout.
 func TestProxyBoundsExchangesAtOnce(t *testing.T) {
-	release := make(chan struct{})
-	var now, most atomic.Int64
-	up := startUpstream(t, false, func(w http.ResponseWriter, r *http.Request) {
-		n := now.Add(1)
-		defer now.Add(-1)
-		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+	const extra = 16
+	t.Run("the bound is reached and never passed", func(t *testing.T) {
+		// Each exchange ends by the upstream answering, and the upstream
+		// counts it over before it ends its body: an exchange is counted
+		// only while the mock holds its turn, so the count is exact
+		// whatever the timing. (Ended by the mock's timeout instead, the
+		// upstream would see the connection close some time after the
+		// mock had given the turn to the next request, and count one too
+		// many.) The status line and headers go out first: a turn lasts
+		// until the whole answer is read, not until its headers are.
+		releaseOne, releaseAll := make(chan struct{}), make(chan struct{})
+		var now, most, arrived atomic.Int64
+		up := startUpstream(t, false, func(w http.ResponseWriter, r *http.Request) {
+			n := now.Add(1)
+			arrived.Add(1)
+			for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+			}
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusOK)
+			io.WriteString(w, `{"code":"ok",`)
+			http.NewResponseController(w).Flush()
+			select {
+			case <-releaseOne:
+			case <-releaseAll:
+			case <-r.Context().Done():
+			}
+			now.Add(-1)
+			io.WriteString(w, `"data":{"token":"`+upstreamToken+`"}}`)
+		})
+		var once sync.Once
+		stop := func() { once.Do(func() { close(releaseAll) }) }
+		defer stop()
+		// No request may time out while the test waits on a busy machine.
+		ts, _, _ := startProxy(t, up.URL, func(o *mockserver.Options) { o.UpstreamTimeout = time.Minute })
+		var wg sync.WaitGroup
+		statuses := make(chan int, mockserver.MaxUpstreamExchanges+extra)
+		for range mockserver.MaxUpstreamExchanges + extra {
+			wg.Go(func() { statuses <- create(t, ts, seedConnect).status })
 		}
-		select {
-		case <-release:
-		case <-r.Context().Done():
+		deadline := time.Now().Add(45 * time.Second)
+		waitUntil := func(what string, cond func() bool) {
+			t.Helper()
+			for !cond() {
+				if time.Now().After(deadline) {
+					stop()
+					t.Fatalf("timed out waiting for %s: %d exchanges under way, %d began, %d at most at once", what, now.Load(), arrived.Load(), most.Load())
+				}
+				time.Sleep(time.Millisecond)
+			}
+		}
+		waitUntil("every turn to be taken", func() bool { return now.Load() >= mockserver.MaxUpstreamExchanges })
+		// The other requests wait for a turn: each exchange that ends lets
+		// exactly one more begin, while the rest keep waiting.
+		for i := 1; i <= extra; i++ {
+			select {
+			case releaseOne <- struct{}{}:
+			case <-time.After(time.Until(deadline)):
+				stop()
+				t.Fatalf("timed out: no exchange to end; %d under way, %d began", now.Load(), arrived.Load())
+			}
+			waitUntil("a waiting request to take the turn freed", func() bool {
+				return arrived.Load() >= int64(mockserver.MaxUpstreamExchanges+i)
+			})
+		}
+		stop()
+		wg.Wait()
+		close(statuses)
+		for status := range statuses {
+			if status != http.StatusOK {
+				t.Errorf("status %d, want 200 from the upstream for every request", status)
+			}
+		}
+		if got := most.Load(); got != mockserver.MaxUpstreamExchanges {
+			t.Errorf("the upstream had %d exchanges at most at once, want %d (MaxUpstreamExchanges)", got, mockserver.MaxUpstreamExchanges)
+		}
+		if got := arrived.Load(); got != mockserver.MaxUpstreamExchanges+extra {
+			t.Errorf("the upstream saw %d exchanges, want %d", got, mockserver.MaxUpstreamExchanges+extra)
 		}
 	})
-	defer close(release)
-	ts, _, _ := startProxy(t, up.URL, func(o *mockserver.Options) { o.UpstreamTimeout = 500 * time.Millisecond })
-	var wg sync.WaitGroup
-	statuses := make(chan int, mockserver.MaxUpstreamExchanges+16)
-	for range mockserver.MaxUpstreamExchanges + 16 {
-		wg.Go(func() { statuses <- create(t, ts, seedConnect).status })
-	}
-	wg.Wait()
-	close(statuses)
-	for status := range statuses {
-		if status != http.StatusGatewayTimeout {
-			t.Errorf("status %d, want 504 from every request", status)
+
+	t.Run("a request that gets no turn in time is answered 504", func(t *testing.T) {
+		// The upstream never answers: each request times out, waiting
+		// for a turn or for the upstream, whichever the timing.
+		release := make(chan struct{})
+		up := startUpstream(t, false, func(w http.ResponseWriter, r *http.Request) {
+			select {
+			case <-release:
+			case <-r.Context().Done():
+			}
+		})
+		defer close(release)
+		ts, _, _ := startProxy(t, up.URL, func(o *mockserver.Options) { o.UpstreamTimeout = time.Second })
+		var wg sync.WaitGroup
+		statuses := make(chan int, mockserver.MaxUpstreamExchanges+extra)
+		for range mockserver.MaxUpstreamExchanges + extra {
+			wg.Go(func() { statuses <- create(t, ts, seedConnect).status })
 		}
-	}
-	if most.Load() != mockserver.MaxUpstreamExchanges {
-		t.Errorf("the upstream had %d exchanges at most at once, want %d", most.Load(), mockserver.MaxUpstreamExchanges)
-	}
+		wg.Wait()
+		close(statuses)
+		for status := range statuses {
+			if status != http.StatusGatewayTimeout {
+				t.Errorf("status %d, want 504 from every request", status)
+			}
+		}
+	})
 }

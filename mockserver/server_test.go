@@ -74,7 +74,8 @@ func request(t testing.TB, method, url, body string, header ...string) answer {
 	}
 	resp, err := noRedirects.Do(req)
 	if err != nil {
-		t.Fatalf("%s %s: %v", method, url, err)
+		// The error repeats the URL, which a test may make 1 MiB long.
+		t.Fatalf("%s %s: %s", method, clip(url), clip(err.Error()))
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)

@@ -169,7 +169,7 @@ func TestSoak(t *testing.T) {
 
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
@@ -227,7 +227,7 @@ func TestSIGTERMUnderLoad(t *testing.T) {
 	var addr string
 	select {
 	case addr = <-addrCh:
-	case <-time.After(10 * time.Second):
+	case <-time.After(30 * time.Second):
 		t.Fatal("the mock did not start")
 	}
 

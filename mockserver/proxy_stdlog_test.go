@@ -86,6 +86,12 @@ func TestLogWriterRedactsEachLine(t *testing.T) {
 	})
 	ts, logs := startJSONProxy(t, up)
 	request(t, http.MethodPost, ts.URL+createPath, seedConnect, "Authorization", schemeless, "Content-Type", "application/json")
+	// The request's own line comes once its answer is out.
+	for deadline := time.Now().Add(15 * time.Second); !strings.Contains(logs.String(), `"msg":"request"`); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no request line in the log: %.300s", logs)
+		}
+	}
 	before := len(logs.String())
 	lines := []struct{ written, want string }{
 		{fmt.Sprintf("Unsolicited response received on idle HTTP channel starting with %q; err=<nil>", "HTTP/1.1 200 OK\r\nX-Echo: "+schemeless+"\r\n"),

@@ -31,6 +31,19 @@ type heldServer struct {
 	release chan struct{}
 }
 
+// waitBudgetWhole waits until every request has given its share back: a
+// request does so in finish, just after its client has the answer.
+func waitBudgetWhole(t *testing.T, s *Server) {
+	t.Helper()
+	whole := s.opts.MaxBodyBytesInFlight
+	for deadline := time.Now().Add(30 * time.Second); !s.bodies.TryAcquire(whole); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the budget of bodies in flight never became whole again")
+		}
+	}
+	s.bodies.Release(whole)
+}
+
 func newHeldServer(t *testing.T, opts Options) *heldServer {
 	t.Helper()
 	s, err := New(opts)
@@ -204,6 +217,7 @@ func testBodiesInFlightPastTheBudget(t *testing.T, limit int64, size int) {
 
 	close(h.release)
 	checkOK(t, "the held request", <-held)
+	waitBudgetWhole(t, h.Server)
 	checkOK(t, "a whole MaxBodyBytes after the load", send(h.url, "after", validBodyOf(int(limit)), false))
 
 	statuses := map[int]int{}
@@ -234,7 +248,9 @@ func TestBodiesInFlightChunked(t *testing.T) {
 
 	close(h.release)
 	checkOK(t, "the held request", <-held)
+	waitBudgetWhole(t, h.Server)
 	checkOK(t, "a chunked body once the held one is answered", send(h.url, "chunked-after", small, true))
+	waitBudgetWhole(t, h.Server)
 	checkOK(t, "a chunked body of MaxBodyBytes", send(h.url, "chunked-whole", validBodyOf(limit), true))
 }
 
@@ -294,6 +310,7 @@ func TestBodiesInFlightInProxyMode(t *testing.T) {
 	}
 	close(release)
 	checkOK(t, "the held request", <-held)
+	waitBudgetWhole(t, s)
 	checkOK(t, "a whole MaxBodyBytes after the load", send(mock.URL, "after", validBodyOf(DefaultMaxBodyBytes), false))
 	mu.Lock()
 	defer mu.Unlock()

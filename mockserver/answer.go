@@ -46,15 +46,18 @@ func (a answer) asGateway() answer {
 	return a
 }
 
+// jsonHeader is the headers of a JSON answer, shared and never modified.
+var jsonHeader = http.Header{"Content-Type": {"application/json"}}
+
 // jsonAnswer is a JSON answer with no headers of its own.
-func (s *Server) jsonAnswer(status int, outcome string, body []byte) answer {
-	return answer{status: status, header: s.jsonHeader, body: body, outcome: outcome}
+func jsonAnswer(status int, outcome string, body []byte) answer {
+	return answer{status: status, header: jsonHeader, body: body, outcome: outcome}
 }
 
 // errorAnswer answers with the contract's error envelope; code is also the
 // outcome.
-func (s *Server) errorAnswer(status int, code, message string, fields ...gen.FieldError) answer {
-	return s.jsonAnswer(status, code, encodeJSON(gen.Error{Code: code, Message: message, Errors: nonEmpty(fields)}))
+func errorAnswer(status int, code, message string, fields ...gen.FieldError) answer {
+	return jsonAnswer(status, code, encodeJSON(gen.Error{Code: code, Message: message, Errors: nonEmpty(fields)}))
 }
 
 // withHeader returns a with one more header; a's own map is copied, not
@@ -70,8 +73,8 @@ func (a answer) withHeader(name, value string) answer {
 }
 
 // failure is the answer to a request the mock failed to handle.
-func (s *Server) failure() answer {
-	return s.errorAnswer(http.StatusInternalServerError, OutcomeInternalError, "The mock failed to handle the request.")
+func failure() answer {
+	return errorAnswer(http.StatusInternalServerError, OutcomeInternalError, "The mock failed to handle the request.")
 }
 
 func nonEmpty(fields []gen.FieldError) *[]gen.FieldError {

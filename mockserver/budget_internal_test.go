@@ -21,14 +21,19 @@ func validBodyOf(n int) []byte {
 	return []byte(prefix + strings.Repeat("n", n-len(prefix)-len(suffix)) + suffix)
 }
 
-// heldServer is a mock whose createToken holds a request whose X-Request-Id
-// starts with "hold" after its body is read, until release is closed; its
-// share of the body budget stays taken meanwhile.
+// heldServer is a mock in proxy mode whose upstream holds a request whose
+// X-Request-Id starts with "hold" until release is closed, and answers a
+// token otherwise. The mock reserves a request's share of the body budget
+// before it reads the body, in either mode, and gives it back once the
+// answer is out: a held request keeps its share meanwhile.
 type heldServer struct {
 	*Server
 	url     string
 	entered chan string
 	release chan struct{}
+	// seen lists the ids of the requests that reached the upstream.
+	mu   sync.Mutex
+	seen []string
 }
 
 // waitBudgetWhole waits until every request has given its share back: a
@@ -46,20 +51,31 @@ func waitBudgetWhole(t *testing.T, s *Server) {
 
 func newHeldServer(t *testing.T, opts Options) *heldServer {
 	t.Helper()
+	h := &heldServer{entered: make(chan string, 16), release: make(chan struct{})}
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		id := r.Header.Get(RequestIDHeader)
+		h.mu.Lock()
+		h.seen = append(h.seen, id)
+		h.mu.Unlock()
+		if strings.HasPrefix(id, "hold") {
+			h.entered <- id
+			<-h.release
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"code":"ok","data":{"token":"5a3f2c1e-8b7d-4e6f-9a0b-1c2d3e4f5a6b"}}`))
+	}))
+	t.Cleanup(upstream.Close)
+	opts.Upstream = upstream.URL
 	s, err := New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &heldServer{Server: s, entered: make(chan string, 16), release: make(chan struct{})}
-	s.decide = func(r *http.Request, x *exchange) answer {
-		if strings.HasPrefix(x.requestID, "hold") {
-			h.entered <- x.requestID
-			<-h.release
-		}
-		return s.decideAnswer(r, x)
-	}
+	h.Server = s
 	ts := httptest.NewServer(s)
 	t.Cleanup(ts.Close)
+	h.url = ts.URL
+	// First of the clean-ups: the servers' Close waits for held requests.
 	t.Cleanup(func() {
 		select {
 		case <-h.release:
@@ -67,7 +83,6 @@ func newHeldServer(t *testing.T, opts Options) *heldServer {
 			close(h.release)
 		}
 	})
-	h.url = ts.URL
 	return h
 }
 
@@ -258,63 +273,28 @@ func TestBodiesInFlightChunked(t *testing.T) {
 // upstream is under way; a request refused for the budget is the mock's own
 // answer and never reaches the upstream.
 func TestBodiesInFlightInProxyMode(t *testing.T) {
-	entered := make(chan string, 16)
-	release := make(chan struct{})
-	var mu sync.Mutex
-	var seen []string
-	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.Copy(io.Discard, r.Body)
-		id := r.Header.Get(RequestIDHeader)
-		mu.Lock()
-		seen = append(seen, id)
-		mu.Unlock()
-		if strings.HasPrefix(id, "hold") {
-			entered <- id
-			<-release
-		}
-		w.Header().Set("Content-Type", "application/json")
-		w.Write([]byte(`{"code":"ok","data":{"token":"5a3f2c1e-8b7d-4e6f-9a0b-1c2d3e4f5a6b"}}`))
-	}))
-	t.Cleanup(upstream.Close)
-	t.Cleanup(func() {
-		select {
-		case <-release:
-		default:
-			close(release)
-		}
-	})
-	s, err := New(Options{Upstream: upstream.URL, MaxBodyBytesInFlight: DefaultMaxBodyBytes})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mock := httptest.NewServer(s)
-	t.Cleanup(mock.Close)
-
+	h := newHeldServer(t, Options{MaxBodyBytesInFlight: DefaultMaxBodyBytes})
 	body := validBodyOf(700_000)
 	held := make(chan sent, 1)
-	go func() { held <- send(mock.URL, "hold-1", body, false) }()
-	select {
-	case <-entered:
-	case <-time.After(30 * time.Second):
-		t.Fatal("the upstream did not get the held request within 30 s")
-	}
+	go func() { held <- send(h.url, "hold-1", body, false) }()
+	h.waitEntered(t, "hold-1")
 	const clients = 4
 	var wg sync.WaitGroup
 	got := make([]sent, clients)
 	for i := range clients {
-		wg.Go(func() { got[i] = send(mock.URL, fmt.Sprintf("client-%d", i), body, false) })
+		wg.Go(func() { got[i] = send(h.url, fmt.Sprintf("client-%d", i), body, false) })
 	}
 	wg.Wait()
 	for i, a := range got {
 		checkRefused(t, fmt.Sprintf("client %d", i), a)
 	}
-	close(release)
+	close(h.release)
 	checkOK(t, "the held request", <-held)
-	waitBudgetWhole(t, s)
-	checkOK(t, "a whole MaxBodyBytes after the load", send(mock.URL, "after", validBodyOf(DefaultMaxBodyBytes), false))
-	mu.Lock()
-	defer mu.Unlock()
-	if len(seen) != 2 {
-		t.Errorf("the upstream got %d requests (%q), want the held one and the one after", len(seen), seen)
+	waitBudgetWhole(t, h.Server)
+	checkOK(t, "a whole MaxBodyBytes after the load", send(h.url, "after", validBodyOf(DefaultMaxBodyBytes), false))
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.seen) != 2 {
+		t.Errorf("the upstream got %d requests (%q), want the held one and the one after", len(h.seen), h.seen)
 	}
 }

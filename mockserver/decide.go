@@ -31,14 +31,13 @@ var tokenHeader = http.Header{
 // header's choice, else a fresh token, or in proxy mode the upstream's
 // answer. A request that breaks the contract, which proxy mode forwards
 // all the same, takes no fault and no Prefer answer: it goes to the
-// upstream, as the mock would refuse it without either. It is Server.decide
-// unless a test replaces it.
+// upstream, as the mock would refuse it without either.
 func (s *Server) decideAnswer(r *http.Request, x *exchange) answer {
 	if x.wouldRefuse != "" {
-		return s.forward(r, x)
+		return s.proxy.forward(r, x)
 	}
 	if s.faults.anyMatch() {
-		s.decoded(x) // decoded here, not under the queue's lock
+		x.decoded(s.cat.contract) // decoded here, not under the queue's lock
 	}
 	f, ok := s.faults.take(x.request)
 	if !ok {
@@ -53,7 +52,7 @@ func (s *Server) decideAnswer(r *http.Request, x *exchange) answer {
 		c, err := s.cat.pick(f.Status, f.Example)
 		if err != nil { // checked when queued: a mock bug
 			s.log.Error("queued fault", "error", err)
-			return s.failure()
+			return failure()
 		}
 		a = c.answer()
 		a.reset = f.Reset
@@ -77,7 +76,7 @@ func (s *Server) preferredAnswer(r *http.Request, x *exchange) answer {
 			c, err = s.cat.pick(status, example)
 		}
 		if err != nil {
-			return s.errorAnswer(http.StatusBadRequest, OutcomeInvalidPrefer, "Prefer: "+err.Error()+".")
+			return errorAnswer(http.StatusBadRequest, OutcomeInvalidPrefer, "Prefer: "+err.Error()+".")
 		}
 		if c != nil && x.injected == "" {
 			x.injected = "prefer " + cutString(prefer, maxPathBytes)
@@ -89,8 +88,8 @@ func (s *Server) preferredAnswer(r *http.Request, x *exchange) answer {
 			return s.tokenAnswer(x) // asked for: answered here, in proxy mode too
 		}
 	}
-	if s.upstream != nil {
-		return s.forward(r, x)
+	if s.proxy != nil {
+		return s.proxy.forward(r, x)
 	}
 	return s.tokenAnswer(x)
 }
@@ -100,7 +99,7 @@ func (s *Server) tokenAnswer(x *exchange) answer {
 	id, err := uuid.NewUUID()
 	if err != nil {
 		s.log.Error("new token", "error", err)
-		return s.failure()
+		return failure()
 	}
 	x.token = id
 	body := make([]byte, 0, len(tokenPrefix)+36+len(tokenSuffix))

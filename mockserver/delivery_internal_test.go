@@ -30,7 +30,7 @@ func TestJournalDroppedAmendsItsEntry(t *testing.T) {
 	for range 5 {
 		add() // seq 1 to 5; the ring holds 3, 4, 5, wrapped
 	}
-	tag := s.liveTag(url.Values{})
+	tag := s.inspector.liveTag(url.Values{})
 	for _, step := range []struct {
 		seq  uint64
 		want map[uint64]string
@@ -48,7 +48,7 @@ func TestJournalDroppedAmendsItsEntry(t *testing.T) {
 			}
 		}
 	}
-	if s.liveTag(url.Values{}) == tag {
+	if s.inspector.liveTag(url.Values{}) == tag {
 		t.Error("the inspector's live tag did not move when entries were amended")
 	}
 	j.reset()

@@ -2,16 +2,11 @@ package mockserver
 
 import (
 	"cmp"
-	"context"
-	"encoding/json"
-	"log/slog"
-	"net/http"
 	"slices"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/benjiconnect/benji/gen"
 	"github.com/benjiconnect/benji/internal/contract"
 )
 
@@ -80,95 +75,6 @@ type UpstreamAnswer struct {
 	Drift []Departure `json:"drift,omitempty"`
 	// DriftOmitted counts the departures beyond those listed.
 	DriftOmitted int `json:"drift_omitted,omitempty"`
-}
-
-// upstreamExchange is what the request's record keeps of the exchange with
-// the upstream.
-type upstreamExchange struct {
-	status   int
-	duration time.Duration
-	failure  string // why the exchange failed; "" when it did not
-	// requestHeader is what was forwarded, credentials included: the
-	// record leaves those out.
-	requestHeader http.Header
-	// requestID is the upstream's X-Request-Id, when it differs from the
-	// one forwarded.
-	requestID string
-	// creds are the request's credentials, taken out of everything kept
-	// of the exchange. Never written anywhere.
-	creds credentials
-	// header is the answer's, credentials redacted.
-	header http.Header
-	// body is the upstream's body with the bearer token redacted: what is
-	// kept (the caller gets the body as it came).
-	body       []byte
-	departures []contract.Departure
-	omitted    int
-}
-
-// answer makes the journal's view of the exchange, within its bounds.
-func (u *upstreamExchange) answer() *UpstreamAnswer {
-	a := &UpstreamAnswer{Status: u.status, RequestID: u.requestID, Duration: u.duration, Error: u.failure, DriftOmitted: u.omitted}
-	if len(u.body) > 0 {
-		a.Body = cutString(string(u.body[:min(len(u.body), maxEntryUpstreamBody)]), maxEntryUpstreamBody)
-	}
-	for i, d := range u.departures {
-		if i == maxEntryDepartures {
-			a.DriftOmitted += len(u.departures) - i
-			break
-		}
-		a.Drift = append(a.Drift, cutDeparture(d))
-	}
-	return a
-}
-
-// cutDeparture bounds a departure once JSON-encoded: an answer's keys and
-// values are the upstream's text.
-func cutDeparture(d contract.Departure) Departure {
-	return Departure{Kind: d.Kind, Where: cutString(d.Where, maxFieldBytes), Rule: cutString(d.Rule, 200), Got: cutString(d.Got, 64)}
-}
-
-// checkUpstreamAnswer is step 5 for an answer that came from the upstream:
-// it is passed on as it is, and every way it departs from the contract is
-// recorded on the request's record, logged at warn level and added to the
-// drift report. The request's credentials are taken out of the answer
-// before it is checked, so that nothing kept holds them.
-func (s *Server) checkUpstreamAnswer(r *http.Request, x *exchange, a answer) {
-	u := x.upstream
-	u.header, u.body = u.creds.header(a.header), u.creds.body(a.body)
-	if len(u.body) > bigBody {
-		// As for a request: checking a large body decodes it, which takes
-		// many times its size.
-		select {
-		case s.bigChecks <- struct{}{}:
-			defer func() { <-s.bigChecks }()
-		case <-r.Context().Done():
-			return // the caller is gone and will not get the answer
-		}
-	}
-	u.departures, u.omitted = s.cat.contract.CheckAnswer(a.status, u.header, u.body)
-	s.drift.add(a.status, u.departures, u.omitted, x.requestID, time.Now())
-	if len(u.departures) == 0 {
-		if a.status == http.StatusOK {
-			// The token the upstream issued, for RequestForToken.
-			var created gen.TokenCreated
-			if json.Unmarshal(a.body, &created) == nil {
-				x.token = created.Data.Token
-			}
-		}
-		return
-	}
-	if h := s.log.Handler(); h.Enabled(context.Background(), slog.LevelWarn) {
-		listed := make([]string, 0, min(len(u.departures), maxEntryDepartures))
-		for _, d := range u.departures[:cap(listed)] {
-			listed = append(listed, cutDeparture(d).String())
-		}
-		attrs := []any{"request_id", x.requestID, "status", a.status, "departures", listed}
-		if n := len(u.departures) - len(listed) + u.omitted; n > 0 {
-			attrs = append(attrs, "departures_omitted", n)
-		}
-		s.log.Warn("the upstream's answer departs from the contract", attrs...)
-	}
 }
 
 // Drift is one way the upstream's answers departed from the contract, summed

@@ -122,10 +122,10 @@ type exchange struct {
 }
 
 // decoded returns the decoded body of x, a valid request, decoding it once.
-func (s *Server) decoded(x *exchange) *gen.TokenRequest {
+func (x *exchange) decoded(c *contract.Contract) *gen.TokenRequest {
 	if x.request == nil && x.valid {
 		var r gen.TokenRequest
-		if s.cat.contract.DecodeBody(x.body, &r) == nil {
+		if c.DecodeBody(x.body, &r) == nil {
 			x.request = &r
 		}
 	}
@@ -185,7 +185,7 @@ func (s *Server) finish(w http.ResponseWriter, r *http.Request, x *exchange) {
 		if x.written || p == http.ErrAbortHandler {
 			x.status, x.outcome = 0, OutcomeDropped
 		} else {
-			s.deliver(w, r, x, s.failure())
+			s.deliver(w, r, x, failure())
 		}
 	}
 	var seq uint64
@@ -208,8 +208,8 @@ func (s *Server) finish(w http.ResponseWriter, r *http.Request, x *exchange) {
 		}
 	}
 	s.logRequest(x)
-	if x.upstream != nil && s.recorder != nil {
-		s.recordExchange(r, x)
+	if s.proxy != nil {
+		s.proxy.record(r, x)
 	}
 	if p == http.ErrAbortHandler {
 		panic(p) // net/http's way to cut a connection; it logs nothing for it
@@ -315,7 +315,7 @@ func (s *Server) entry(x *exchange) Entry {
 		// request's buffer would keep all of it) and the decoded request,
 		// cut.
 		e.raw, e.Truncated = []byte(kept), true
-		if r := s.decoded(x); r != nil {
+		if r := x.decoded(s.cat.contract); r != nil {
 			e.Request = cutRequest(*r)
 		}
 	case x.request != nil:

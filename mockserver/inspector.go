@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"html/template"
+	"log/slog"
 	"maps"
 	"math/rand/v2"
 	"net/http"
@@ -99,16 +100,22 @@ var loadInspectorTemplate = sync.OnceValues(func() (*template.Template, error) {
 	return template.ParseFS(inspectorFiles, "inspector/page.html.tmpl")
 })
 
-// inspector holds what the page needs, prepared once per server.
+// inspector is the request inspector: its page, the fragment the page
+// polls, its files, its forms and its sessions. It serves the Server's
+// handles (srv) to a browser, as the admin API (admin) serves them to
+// tools; both let the guard decide who may.
 type inspector struct {
-	tmpl *template.Template
+	srv   *Server
+	guard *guard
+	log   *slog.Logger
+	tmpl  *template.Template
 	// assets holds the page's files by path.
-	assets      map[string]*asset
-	htmlHeader  http.Header // shared and never modified
-	crossOrigin *http.CrossOriginProtection
-	// sessions signs and checks the session cookies; nil without an admin
-	// token.
-	sessions *sessions
+	assets     map[string]*asset
+	htmlHeader http.Header // shared and never modified
+	// contractID is the ContractHeader value, which the page shows.
+	contractID string
+	// maxViolations bounds the filter problems listed, as the admin API's.
+	maxViolations int
 	// nonce tells this server's fragment ETags from another's (a restarted
 	// mock's journal numbers its entries from 1 again).
 	nonce uint64
@@ -129,7 +136,8 @@ type asset struct {
 	etag   string
 }
 
-func newInspector(cat *catalog, adminToken string) (*inspector, error) {
+func newInspector(srv *Server, g *guard) (*inspector, error) {
+	cat := srv.cat
 	tmpl, err := loadInspectorTemplate()
 	if err != nil {
 		return nil, fmt.Errorf("inspector template: %w", err)
@@ -145,16 +153,20 @@ func newInspector(cat *catalog, adminToken string) (*inspector, error) {
 		}
 	}
 	in := &inspector{
-		tmpl:        tmpl,
-		htmlHeader:  secure("text/html; charset=utf-8"),
-		crossOrigin: http.NewCrossOriginProtection(),
-		modes:       enumNames(cat.contract, "Mode"),
-		actionModes: enumNames(cat.contract, "ActionMode"),
-		statuses:    slices.Sorted(maps.Keys(cat.byStatus)),
-		examples:    slices.Sorted(maps.Keys(cat.byName)),
-		outcomes:    cat.outcomes,
-		nonce:       rand.Uint64(),
-		renders:     make(chan struct{}, maxRendersAtOnce),
+		srv:           srv,
+		guard:         g,
+		log:           srv.log,
+		contractID:    cat.contractID,
+		maxViolations: cat.contract.MaxViolations,
+		tmpl:          tmpl,
+		htmlHeader:    secure("text/html; charset=utf-8"),
+		modes:         enumNames(cat.contract, "Mode"),
+		actionModes:   enumNames(cat.contract, "ActionMode"),
+		statuses:      slices.Sorted(maps.Keys(cat.byStatus)),
+		examples:      slices.Sorted(maps.Keys(cat.byName)),
+		outcomes:      cat.outcomes,
+		nonce:         rand.Uint64(),
+		renders:       make(chan struct{}, maxRendersAtOnce),
 	}
 	in.assets = make(map[string]*asset, len(inspectorAssets))
 	for name, mediaType := range inspectorAssets {
@@ -168,9 +180,6 @@ func newInspector(cat *catalog, adminToken string) (*inspector, error) {
 		etag := etagOf(body)
 		h.Set("ETag", etag)
 		in.assets[uiPrefix+"/"+name] = &asset{body: body, header: h, etag: etag}
-	}
-	if adminToken != "" {
-		in.sessions = newSessions()
 	}
 	return in, nil
 }
@@ -199,69 +208,60 @@ func etagOf(body []byte) string {
 	return `"` + strconv.FormatUint(h.Sum64(), 36) + `"`
 }
 
-// validSession reports whether the request carries the session cookie.
-func (in *inspector) validSession(r *http.Request) bool {
-	if in.sessions == nil {
-		return false
-	}
-	c, err := r.Cookie(sessionCookie)
-	return err == nil && in.sessions.valid(c.Value, time.Now())
-}
-
 // inspectorPage answers GET /__mock/: the page, or the token form when an
 // admin token is set and the browser has not given it.
-func (s *Server) inspectorPage(r *http.Request, _ *exchange) answer {
-	if outcome, why := s.adminGuard(r); outcome != "" {
-		return s.inspectorMessage(http.StatusForbidden, outcome, why)
+func (in *inspector) page(r *http.Request, _ *exchange) answer {
+	if outcome, why := in.guard.refusal(r); outcome != "" {
+		return in.message(http.StatusForbidden, outcome, why)
 	}
-	allowed, wait := s.adminAccess(r)
+	allowed, wait := in.guard.access(r)
 	if wait > 0 {
-		return s.throttledLogin(wait)
+		return in.throttledLogin(wait)
 	}
 	if !allowed {
-		return s.inspectorLogin(http.StatusUnauthorized, "")
+		return in.login(http.StatusUnauthorized, "")
 	}
-	release, ok := s.inspector.renderSlot()
+	release, ok := in.renderSlot()
 	if !ok {
-		return s.inspectorBusy()
+		return in.busy()
 	}
 	defer release()
-	v, status := s.pageView(r.URL.Query())
-	return s.renderInspector("page", status, v)
+	v, status := in.pageView(r.URL.Query())
+	return in.render("page", status, v)
 }
 
 // inspectorLive answers the fragment the page's script polls: the journal
 // and the fault queue, with an ETag, and 304 when nothing changed (the
 // script then leaves the page alone). It is logged at debug level.
-func (s *Server) inspectorLive(r *http.Request, x *exchange) answer {
+func (in *inspector) live(r *http.Request, x *exchange) answer {
 	x.quiet = true
-	if outcome, why := s.adminGuard(r); outcome != "" {
-		return s.inspectorMessage(http.StatusForbidden, outcome, why)
+	if outcome, why := in.guard.refusal(r); outcome != "" {
+		return in.message(http.StatusForbidden, outcome, why)
 	}
-	allowed, wait := s.adminAccess(r)
+	allowed, wait := in.guard.access(r)
 	if wait > 0 {
-		return s.inspectorMessage(http.StatusTooManyRequests, OutcomeRateLimited, throttledMessage(wait)).
+		return in.message(http.StatusTooManyRequests, OutcomeRateLimited, throttledMessage(wait)).
 			withHeader("Retry-After", retryAfterSeconds(wait))
 	}
 	if !allowed {
-		return s.inspectorMessage(http.StatusUnauthorized, OutcomeUnauthorized, "Signed out: reload the page to give the admin token again.").
+		return in.message(http.StatusUnauthorized, OutcomeUnauthorized, "Signed out: reload the page to give the admin token again.").
 			withHeader("Www-Authenticate", `Bearer realm="benji-mock admin"`)
 	}
 	q := r.URL.Query()
 	// The tag is taken before the fragment is made: a request journaled
 	// in between shows in the fragment and changes the next tag, so a 304
 	// never hides it.
-	etag := s.liveTag(q)
+	etag := in.liveTag(q)
 	if headerValue(r.Header, "If-None-Match") == etag {
-		return answer{status: http.StatusNotModified, header: s.inspector.htmlHeader, outcome: OutcomeOK}.withHeader("Etag", etag)
+		return answer{status: http.StatusNotModified, header: in.htmlHeader, outcome: OutcomeOK}.withHeader("Etag", etag)
 	}
-	release, ok := s.inspector.renderSlot()
+	release, ok := in.renderSlot()
 	if !ok {
-		return s.inspectorBusy()
+		return in.busy()
 	}
 	defer release()
-	v, status := s.pageView(q)
-	a := s.renderInspector("live", status, v.Live)
+	v, status := in.pageView(q)
+	a := in.render("live", status, v.Live)
 	if a.status != status {
 		return a // the template failed
 	}
@@ -274,15 +274,15 @@ func (s *Server) inspectorLive(r *http.Request, x *exchange) answer {
 // queue, the drift report), so an open page that polls an idle mock costs
 // next to nothing however much the mock holds. Anything added to liveView
 // must be added here too.
-func (s *Server) liveTag(q url.Values) string {
-	seq, n, amended := s.journal.version()
+func (in *inspector) liveTag(q url.Values) string {
+	seq, n, amended := in.srv.journal.version()
 	h := fnv.New64a()
-	fmt.Fprintf(h, "%d\x00%s\x00%d\x00%d\x00%d\x00%d\x00%d", s.inspector.nonce, q.Encode(), seq, n, amended, s.faults.version(), s.drift.version())
+	fmt.Fprintf(h, "%d\x00%s\x00%d\x00%d\x00%d\x00%d\x00%d", in.nonce, q.Encode(), seq, n, amended, in.srv.faults.version(), in.srv.proxy.driftVersion())
 	return `"` + strconv.FormatUint(h.Sum64(), 36) + `"`
 }
 
 // inspectorAsset answers one of the page's embedded files.
-func (s *Server) inspectorAsset(a *asset) func(*http.Request, *exchange) answer {
+func (in *inspector) serveAsset(a *asset) func(*http.Request, *exchange) answer {
 	return func(r *http.Request, _ *exchange) answer {
 		if headerValue(r.Header, "If-None-Match") == a.etag {
 			return answer{status: http.StatusNotModified, header: a.header, outcome: OutcomeOK}
@@ -303,18 +303,18 @@ func (in *inspector) renderSlot() (release func(), ok bool) {
 }
 
 // inspectorBusy answers a page or fragment past maxRendersAtOnce.
-func (s *Server) inspectorBusy() answer {
-	return s.inspectorMessage(http.StatusServiceUnavailable, OutcomeServiceUnavailable,
+func (in *inspector) busy() answer {
+	return in.message(http.StatusServiceUnavailable, OutcomeServiceUnavailable,
 		"The inspector is rendering as many pages as it may at once; try again in a second.").
 		withHeader("Retry-After", renderRetryAfter)
 }
 
 // renderInspector executes one of the page's templates into an answer.
-func (s *Server) renderInspector(name string, status int, data any) answer {
+func (in *inspector) render(name string, status int, data any) answer {
 	var buf bytes.Buffer
-	if err := s.inspector.tmpl.ExecuteTemplate(&buf, name, data); err != nil {
-		s.log.Error("inspector template", "template", name, "error", err)
-		return s.inspectorMessage(http.StatusInternalServerError, OutcomeInternalError, "The inspector failed to render the page.")
+	if err := in.tmpl.ExecuteTemplate(&buf, name, data); err != nil {
+		in.log.Error("inspector template", "template", name, "error", err)
+		return in.message(http.StatusInternalServerError, OutcomeInternalError, "The inspector failed to render the page.")
 	}
 	outcome := OutcomeOK
 	switch status {
@@ -325,12 +325,12 @@ func (s *Server) renderInspector(name string, status int, data any) answer {
 	case http.StatusTooManyRequests:
 		outcome = OutcomeRateLimited
 	}
-	return answer{status: status, header: s.inspector.htmlHeader, body: buf.Bytes(), outcome: outcome}
+	return answer{status: status, header: in.htmlHeader, body: buf.Bytes(), outcome: outcome}
 }
 
 // inspectorLogin answers the token form, with why the last try failed.
-func (s *Server) inspectorLogin(status int, complaint string) answer {
-	a := s.renderInspector("login", status, pageView{Contract: s.cat.contractID, TokenSet: true, LoginError: complaint})
+func (in *inspector) login(status int, complaint string) answer {
+	a := in.render("login", status, pageView{Contract: in.contractID, TokenSet: true, LoginError: complaint})
 	if status == http.StatusUnauthorized {
 		a = a.withHeader("Www-Authenticate", `Bearer realm="benji-mock admin"`)
 	}
@@ -338,12 +338,12 @@ func (s *Server) inspectorLogin(status int, complaint string) answer {
 }
 
 // inspectorMessage answers a short HTML page that says one thing.
-func (s *Server) inspectorMessage(status int, outcome, message string) answer {
+func (in *inspector) message(status int, outcome, message string) answer {
 	var buf bytes.Buffer
-	if err := s.inspector.tmpl.ExecuteTemplate(&buf, "message", message); err != nil {
-		s.log.Error("inspector template", "template", "message", "error", err)
+	if err := in.tmpl.ExecuteTemplate(&buf, "message", message); err != nil {
+		in.log.Error("inspector template", "template", "message", "error", err)
 		buf.Reset()
 		buf.WriteString("The inspector failed to render the page.")
 	}
-	return answer{status: status, header: s.inspector.htmlHeader, body: buf.Bytes(), outcome: outcome}
+	return answer{status: status, header: in.htmlHeader, body: buf.Bytes(), outcome: outcome}
 }

@@ -33,47 +33,47 @@ type faultForm struct {
 // formPost checks a form post: that it comes from the mock's own pages,
 // that the admin token allows it (unless open is set), and that it is a
 // form within MaxAdminBodyBytes. It returns the form, or the refusal.
-func (s *Server) formPost(r *http.Request, open bool) (url.Values, answer, bool) {
-	if outcome, why := s.adminGuard(r); outcome != "" {
-		return nil, s.inspectorMessage(http.StatusForbidden, outcome, why), false
+func (in *inspector) formPost(r *http.Request, open bool) (url.Values, answer, bool) {
+	if outcome, why := in.guard.refusal(r); outcome != "" {
+		return nil, in.message(http.StatusForbidden, outcome, why), false
 	}
 	if !open {
-		allowed, wait := s.adminAccess(r)
+		allowed, wait := in.guard.access(r)
 		if wait > 0 {
-			return nil, s.throttledLogin(wait), false
+			return nil, in.throttledLogin(wait), false
 		}
 		if !allowed {
-			return nil, s.inspectorLogin(http.StatusUnauthorized, ""), false
+			return nil, in.login(http.StatusUnauthorized, ""), false
 		}
 	}
 	if mt, _, err := mime.ParseMediaType(headerValue(r.Header, "Content-Type")); err != nil || mt != "application/x-www-form-urlencoded" {
-		return nil, s.inspectorMessage(http.StatusUnsupportedMediaType, OutcomeUnsupportedMediaType,
+		return nil, in.message(http.StatusUnsupportedMediaType, OutcomeUnsupportedMediaType,
 			"Send the form as application/x-www-form-urlencoded."), false
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, MaxAdminBodyBytes+1))
 	switch {
 	case err != nil:
-		return nil, s.inspectorMessage(http.StatusBadRequest, OutcomeUnreadableBody, "The form could not be read."), false
+		return nil, in.message(http.StatusBadRequest, OutcomeUnreadableBody, "The form could not be read."), false
 	case len(body) > MaxAdminBodyBytes:
-		return nil, s.inspectorMessage(http.StatusRequestEntityTooLarge, OutcomePayloadTooLarge,
+		return nil, in.message(http.StatusRequestEntityTooLarge, OutcomePayloadTooLarge,
 			fmt.Sprintf("A form may be at most %d bytes.", MaxAdminBodyBytes)), false
 	}
 	form, err := url.ParseQuery(string(body))
 	if err != nil {
-		return nil, s.inspectorMessage(http.StatusBadRequest, OutcomeInvalidFault, "The form is not valid: "+cutString(err.Error(), maxMessageBytes)+"."), false
+		return nil, in.message(http.StatusBadRequest, OutcomeInvalidFault, "The form is not valid: "+cutString(err.Error(), maxMessageBytes)+"."), false
 	}
 	return form, answer{}, true
 }
 
 // backToPage answers 303 to the inspector's page.
-func (s *Server) backToPage() answer {
-	return answer{status: http.StatusSeeOther, header: s.inspector.htmlHeader, outcome: OutcomeOK}.withHeader("Location", inspectorPath)
+func (in *inspector) backToPage() answer {
+	return answer{status: http.StatusSeeOther, header: in.htmlHeader, outcome: OutcomeOK}.withHeader("Location", inspectorPath)
 }
 
 // inspectorQueueFault answers the fault form: the fault queued and 303 to
 // the page, or the page again with the fault's error and the form as sent.
-func (s *Server) inspectorQueueFault(r *http.Request, _ *exchange) answer {
-	form, refusal, ok := s.formPost(r, false)
+func (in *inspector) queueFault(r *http.Request, _ *exchange) answer {
+	form, refusal, ok := in.formPost(r, false)
 	if !ok {
 		return refusal
 	}
@@ -86,19 +86,19 @@ func (s *Server) inspectorQueueFault(r *http.Request, _ *exchange) answer {
 	}
 	f, err := given.fault()
 	if err == nil {
-		_, err = s.queueFault(f)
+		_, err = in.srv.queueFault(f)
 	}
 	if err == nil {
-		return s.backToPage()
+		return in.backToPage()
 	}
-	release, ok := s.inspector.renderSlot()
+	release, ok := in.renderSlot()
 	if !ok {
-		return s.inspectorBusy()
+		return in.busy()
 	}
 	defer release()
-	v, _ := s.pageView(url.Values{})
+	v, _ := in.pageView(url.Values{})
 	v.Fault, v.FaultError = given.cut(), faultRefusal(err)
-	a := s.renderInspector("page", http.StatusBadRequest, v)
+	a := in.render("page", http.StatusBadRequest, v)
 	a.outcome = OutcomeInvalidFault
 	return a
 }
@@ -152,13 +152,13 @@ func (g faultForm) cut() faultForm {
 
 // inspectorButton answers one of the page's buttons (clear the faults, the
 // journal, the drift report): do, then back to the page.
-func (s *Server) inspectorButton(do func()) func(*http.Request, *exchange) answer {
+func (in *inspector) button(do func()) func(*http.Request, *exchange) answer {
 	return func(r *http.Request, _ *exchange) answer {
-		if _, refusal, ok := s.formPost(r, false); !ok {
+		if _, refusal, ok := in.formPost(r, false); !ok {
 			return refusal
 		}
 		do()
-		return s.backToPage()
+		return in.backToPage()
 	}
 }
 
@@ -166,40 +166,40 @@ func (s *Server) inspectorButton(do func()) func(*http.Request, *exchange) answe
 // the session cookie (HttpOnly, SameSite=Strict, for /__mock only) and
 // answers 303 to the page. The token travels in the form's body, never in
 // a URL, and is never logged.
-func (s *Server) inspectorSignIn(r *http.Request, _ *exchange) answer {
-	form, refusal, ok := s.formPost(r, true)
+func (in *inspector) signIn(r *http.Request, _ *exchange) answer {
+	form, refusal, ok := in.formPost(r, true)
 	if !ok {
 		return refusal
 	}
-	if s.opts.AdminToken == "" {
-		return s.backToPage()
+	if in.guard.token == "" {
+		return in.backToPage()
 	}
-	right, wait := s.adminGuesses.check(form.Get("token"), time.Now())
+	right, wait := in.guard.guesses.check(form.Get("token"), time.Now())
 	if wait > 0 {
-		return s.throttledLogin(wait)
+		return in.throttledLogin(wait)
 	}
 	if !right {
-		return s.inspectorLogin(http.StatusUnauthorized, "That is not the admin token.")
+		return in.login(http.StatusUnauthorized, "That is not the admin token.")
 	}
-	return s.backToPage().withHeader("Set-Cookie", s.sessionCookie(r, s.inspector.sessions.issue(time.Now()), int(sessionLifetime/time.Second)).String())
+	return in.backToPage().withHeader("Set-Cookie", in.sessionCookie(r, in.guard.sessions.issue(time.Now()), int(sessionLifetime/time.Second)).String())
 }
 
 // inspectorSignOut answers the "sign out" button: from a signed-in browser
 // it ends every session of this mock, not only the browser's copy of its
 // cookie; from anyone else it only deletes the cookie.
-func (s *Server) inspectorSignOut(r *http.Request, _ *exchange) answer {
-	if _, refusal, ok := s.formPost(r, true); !ok {
+func (in *inspector) signOut(r *http.Request, _ *exchange) answer {
+	if _, refusal, ok := in.formPost(r, true); !ok {
 		return refusal
 	}
-	if s.inspector.sessions != nil && s.adminAllowed(r) {
-		s.inspector.sessions.endAll()
+	if in.guard.sessions != nil && in.guard.allowed(r) {
+		in.guard.sessions.endAll()
 	}
-	return s.backToPage().withHeader("Set-Cookie", s.sessionCookie(r, "", -1).String())
+	return in.backToPage().withHeader("Set-Cookie", in.sessionCookie(r, "", -1).String())
 }
 
 // sessionCookie is the inspector's session cookie with value; maxAge -1
 // deletes it.
-func (s *Server) sessionCookie(r *http.Request, value string, maxAge int) *http.Cookie {
+func (in *inspector) sessionCookie(r *http.Request, value string, maxAge int) *http.Cookie {
 	return &http.Cookie{
 		Name:     sessionCookie,
 		Value:    value,

@@ -100,8 +100,8 @@ type driftView struct {
 }
 
 // driftSummary makes the page's view of the drift report.
-func (s *Server) driftSummary() *driftSummary {
-	r := s.Drift()
+func (in *inspector) driftSummary() *driftSummary {
+	r := in.srv.Drift()
 	d := &driftSummary{Upstream: r.Upstream, Answers: r.Answers, Departed: r.Departed, Omitted: r.Omitted}
 	for i, e := range r.Drift {
 		if i == maxPageDrift {
@@ -180,11 +180,10 @@ type faultView struct {
 // pageView builds the page from the journal and the fault queue, filtered
 // by q as GET /__mock/requests is (same parameters, same checks). It
 // returns 400 with the filters' problems listed when q is not valid.
-func (s *Server) pageView(q url.Values) (pageView, int) {
-	in := s.inspector
+func (in *inspector) pageView(q url.Values) (pageView, int) {
 	v := pageView{
-		Contract: s.cat.contractID,
-		TokenSet: s.opts.AdminToken != "",
+		Contract: in.contractID,
+		TokenSet: in.guard.token != "",
 		Filter: filterForm{
 			Outcome:        cutString(q.Get("outcome"), maxPathBytes),
 			Status:         cutString(q.Get("status"), maxPathBytes),
@@ -205,17 +204,17 @@ func (s *Server) pageView(q url.Values) (pageView, int) {
 		v.Refresh += "?" + q.Encode()
 		v.LiveURL += "?" + q.Encode()
 	}
-	faults, queued := s.faults.head(maxPageFaults)
+	faults, queued := in.srv.faults.head(maxPageFaults)
 	for _, f := range faults {
 		v.Live.Faults = append(v.Live.Faults, in.faultView(f))
 	}
 	v.Live.FaultsQueued, v.Live.FaultsMore = queued, queued-len(faults)
-	if s.upstream != nil {
-		v.Live.Drift = s.driftSummary()
+	if in.srv.proxy != nil {
+		v.Live.Drift = in.driftSummary()
 	}
-	f, problems := s.parseFilter(q)
+	f, problems := parseFilter(q, in.outcomes)
 	if len(problems) > 0 {
-		v.Live.Problems = problems[:min(len(problems), s.cat.contract.MaxViolations)]
+		v.Live.Problems = problems[:min(len(problems), in.maxViolations)]
 		return v, http.StatusBadRequest
 	}
 	v.Live.Filtered = f.Status != 0 || f.Outcome != "" || f.UserExternalID != ""
@@ -225,7 +224,7 @@ func (s *Server) pageView(q url.Values) (pageView, int) {
 	}
 	limit = min(limit, maxPageEntries)
 	f.Limit = limit + 1 // one more, to know that more match
-	entries := s.Requests(f)
+	entries := in.srv.Requests(f)
 	v.Live.Limit, v.Live.MaxLimit, v.Live.More = limit, maxPageEntries, len(entries) > limit
 	entries = entries[:min(len(entries), limit)]
 	v.Live.Entries = make([]entryView, len(entries))

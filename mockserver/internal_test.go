@@ -17,19 +17,37 @@ import (
 	"github.com/benjiconnect/benji/gen"
 )
 
-// newMisbehaving builds a server whose createToken decides with decide, to
-// make the mock misbehave on purpose.
-func newMisbehaving(t *testing.T, decide func(*http.Request, *exchange) answer) (*Server, *bytes.Buffer) {
+// newLogged builds a server that logs to the buffer it returns.
+func newLogged(t *testing.T) (*Server, *bytes.Buffer) {
 	t.Helper()
 	var logs bytes.Buffer
 	s, err := New(Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if decide != nil {
-		s.decide = decide
-	}
 	return s, &logs
+}
+
+// postDecided sends a valid createToken request through s's steps as
+// CreateToken takes them, with decide's answer in place of step 4's: the
+// answer check, the delivery and finish are the server's own. It makes the
+// mock misbehave on purpose, without a hook in the server.
+func postDecided(s *Server, body string, decide func(*http.Request, *exchange) answer) *httptest.ResponseRecorder {
+	req := httptest.NewRequest("POST", "/verify/token/create", strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer t")
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(RequestIDHeader, "req-1")
+	rec := httptest.NewRecorder()
+	func() {
+		x := s.begin(req, true)
+		defer s.finish(rec, req, x)
+		a, ok := s.checkRequest(req, x)
+		if ok {
+			a = decide(req, x)
+		}
+		s.deliver(rec, req, x, s.checkAnswer(req, x, a))
+	}()
+	return rec
 }
 
 // post sends a valid createToken request to s.
@@ -72,8 +90,8 @@ func TestAnswersOutsideTheContractBecome500(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			s, logs := newMisbehaving(t, tc.decide)
-			rec := post(s, validBody)
+			s, logs := newLogged(t)
+			rec := postDecided(s, validBody, tc.decide)
 			var e gen.Error
 			if rec.Code != 500 || json.Unmarshal(rec.Body.Bytes(), &e) != nil || e.Code != OutcomeContractViolation {
 				t.Errorf("got %d %s, want 500 mock_contract_violation", rec.Code, rec.Body)
@@ -90,7 +108,7 @@ func TestAnswersOutsideTheContractBecome500(t *testing.T) {
 		})
 	}
 	t.Run("the 401 the mock answers itself passes", func(t *testing.T) {
-		s, logs := newMisbehaving(t, nil)
+		s, logs := newLogged(t)
 		req := httptest.NewRequest("POST", "/verify/token/create", strings.NewReader(validBody))
 		rec := httptest.NewRecorder()
 		s.ServeHTTP(rec, req)
@@ -101,8 +119,8 @@ func TestAnswersOutsideTheContractBecome500(t *testing.T) {
 }
 
 func TestPanicsAreRecovered(t *testing.T) {
-	s, logs := newMisbehaving(t, func(*http.Request, *exchange) answer { panic("boom") })
-	rec := post(s, validBody)
+	s, logs := newLogged(t)
+	rec := postDecided(s, validBody, func(*http.Request, *exchange) answer { panic("boom") })
 	var e gen.Error
 	if rec.Code != 500 || json.Unmarshal(rec.Body.Bytes(), &e) != nil || e.Code != OutcomeInternalError {
 		t.Errorf("got %d %s, want the 500 envelope", rec.Code, rec.Body)
@@ -145,7 +163,7 @@ func serve(s *Server, method, path string) *httptest.ResponseRecorder {
 // A client that never finishes its headers is cut off after the read-header
 // timeout instead of holding a connection forever.
 func TestSlowHeadersAreCutOff(t *testing.T) {
-	s, _ := newMisbehaving(t, nil)
+	s, _ := newLogged(t)
 	s.readHeaderTimeout = 200 * time.Millisecond
 	addr := serveOnLoopback(t, s)
 	conn, err := net.Dial("tcp", addr)
@@ -170,7 +188,7 @@ func TestSlowHeadersAreCutOff(t *testing.T) {
 // read timeout with no answer at all: net/http would otherwise send an
 // empty 200 of its own.
 func TestStalledBodyGetsNoAnswer(t *testing.T) {
-	s, _ := newMisbehaving(t, nil)
+	s, _ := newLogged(t)
 	s.readTimeout = 300 * time.Millisecond
 	addr := serveOnLoopback(t, s)
 	conn, err := net.Dial("tcp", addr)
@@ -222,7 +240,7 @@ func TestLatencyLeavesTheReadTimeoutAlone(t *testing.T) {
 
 // The journal keeps at most 4 KiB of a body, and not the rest of its buffer.
 func TestJournalBoundsLargeBodies(t *testing.T) {
-	s, _ := newMisbehaving(t, nil)
+	s, _ := newLogged(t)
 	body := `{"mode":1,"display_name":"x","extra":"` + strings.Repeat("y", 512<<10) + `"}`
 	req := httptest.NewRequest("POST", "/verify/token/create", strings.NewReader(body))
 	req.Header.Set("Authorization", "Bearer t")

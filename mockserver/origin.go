@@ -20,12 +20,12 @@ import (
 // up what was queued for a test. The page cannot read the answer anyway (the
 // mock grants no CORS), so no client the contract serves loses one. The 403
 // is the mock's, outside the contract, as a gateway's would be.
-func (s *Server) crossSite(r *http.Request) (answer, bool) {
-	err := s.inspector.crossOrigin.Check(r)
+func (g *guard) crossSite(r *http.Request) (answer, bool) {
+	err := g.crossOrigin.Check(r)
 	if err == nil {
 		return answer{}, false
 	}
-	return s.errorAnswer(http.StatusForbidden, OutcomeCrossOrigin,
+	return errorAnswer(http.StatusForbidden, OutcomeCrossOrigin,
 		"The API refuses requests sent from another site's page ("+err.Error()+"); a partner's server sends neither Sec-Fetch-Site nor Origin.").asGateway(), true
 }
 

@@ -87,9 +87,12 @@ func (rec *recorder) write(line []byte) {
 	}
 }
 
-// recordExchange writes the record's line for a request forwarded to the
-// upstream.
-func (s *Server) recordExchange(r *http.Request, x *exchange) {
+// record writes the record's line for a request forwarded to the
+// upstream, when there is a record.
+func (p *proxy) record(r *http.Request, x *exchange) {
+	if p.recorder == nil || x.upstream == nil {
+		return
+	}
 	u, creds := x.upstream, x.upstream.creds
 	line := RecordedExchange{
 		Time:       x.start,
@@ -107,7 +110,7 @@ func (s *Server) recordExchange(r *http.Request, x *exchange) {
 	for _, d := range u.departures {
 		line.Drift = append(line.Drift, Departure(d))
 	}
-	s.recorder.write(append(encodeJSON(line), '\n'))
+	p.recorder.write(append(encodeJSON(line), '\n'))
 }
 
 // recordedBody puts a body in a record line: as JSON when it is, so that it

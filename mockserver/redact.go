@@ -156,14 +156,3 @@ func (c credentials) inName(name string) bool {
 	}
 	return false
 }
-
-// keptCredentials returns the credentials of r that what the mock keeps of
-// r must be without: in proxy mode, where requests that break the contract
-// are forwarded and kept, r's; none otherwise (the mock's own tokens are
-// test values, and the journal keeps the body as sent).
-func (s *Server) keptCredentials(r *http.Request) credentials {
-	if s.upstream == nil {
-		return nil
-	}
-	return credentialsOf(r)
-}

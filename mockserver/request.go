@@ -36,7 +36,7 @@ const bigBody = 64 << 10
 // request goes on to the upstream, which decides; a body too large or
 // unreadable is refused all the same, as there is nothing whole to forward.
 func (s *Server) checkRequest(r *http.Request, x *exchange) (refusal answer, ok bool) {
-	if a, refused := s.crossSite(r); refused {
+	if a, refused := s.guard.crossSite(r); refused {
 		return a, false // never forwarded, even in proxy mode
 	}
 	if msg, token := checkBearer(headerValue(r.Header, "Authorization"), s.tokens); msg != "" {
@@ -44,7 +44,7 @@ func (s *Server) checkRequest(r *http.Request, x *exchange) (refusal answer, ok 
 		if token {
 			challenge = `Bearer error="invalid_token"`
 		}
-		if a := s.errorAnswer(http.StatusUnauthorized, OutcomeUnauthorized, msg).withHeader("Www-Authenticate", challenge); !s.forwardsInvalid(x, a) {
+		if a := errorAnswer(http.StatusUnauthorized, OutcomeUnauthorized, msg).withHeader("Www-Authenticate", challenge); !s.forwardsInvalid(x, a) {
 			return a, false
 		}
 	}
@@ -53,13 +53,13 @@ func (s *Server) checkRequest(r *http.Request, x *exchange) (refusal answer, ok 
 		if ct != "" {
 			msg += fmt.Sprintf("; got %q", cutString(ct, 64))
 		}
-		if a := s.errorAnswer(http.StatusUnsupportedMediaType, OutcomeUnsupportedMediaType, msg+"."); !s.forwardsInvalid(x, a) {
+		if a := errorAnswer(http.StatusUnsupportedMediaType, OutcomeUnsupportedMediaType, msg+"."); !s.forwardsInvalid(x, a) {
 			return a, false
 		}
 	}
 	limit := s.opts.MaxBodyBytes
 	if r.ContentLength > limit {
-		return s.tooLarge(), false
+		return tooLarge(limit), false
 	}
 	if !s.reserveBody(r, x) {
 		return s.bodiesInFlight(r, x), false
@@ -67,10 +67,10 @@ func (s *Server) checkRequest(r *http.Request, x *exchange) (refusal answer, ok 
 	body, err := readBody(r.Body, r.ContentLength, limit)
 	if err != nil {
 		x.readError = err.Error()
-		return s.errorAnswer(http.StatusBadRequest, OutcomeUnreadableBody, "The request body could not be read."), false
+		return errorAnswer(http.StatusBadRequest, OutcomeUnreadableBody, "The request body could not be read."), false
 	}
 	if int64(len(body)) > limit {
-		return s.tooLarge(), false
+		return tooLarge(limit), false
 	}
 	x.body = body
 	if len(body) > bigBody {
@@ -87,13 +87,13 @@ func (s *Server) checkRequest(r *http.Request, x *exchange) (refusal answer, ok 
 	check := s.cat.contract.CheckBody(body)
 	switch {
 	case check.Syntax != "":
-		if a := s.errorAnswer(http.StatusBadRequest, OutcomeMalformedJSON, "The request body is not valid JSON: "+check.Syntax+"."); !s.forwardsInvalid(x, a) {
+		if a := errorAnswer(http.StatusBadRequest, OutcomeMalformedJSON, "The request body is not valid JSON: "+check.Syntax+"."); !s.forwardsInvalid(x, a) {
 			return a, false
 		}
 		return answer{}, true
 	case len(check.Violations) > 0:
 		x.violations = make([]gen.FieldError, len(check.Violations))
-		creds := s.keptCredentials(r)
+		creds := s.proxy.keptCredentials(r)
 		for i, v := range check.Violations {
 			// Bounded once encoded: a message may quote what the body sent,
 			// which is redacted before it is cut.
@@ -108,14 +108,14 @@ func (s *Server) checkRequest(r *http.Request, x *exchange) (refusal answer, ok 
 			}
 			msg += ")"
 		}
-		if a := s.errorAnswer(http.StatusBadRequest, OutcomeInvalidRequest, msg+".", x.violations...); !s.forwardsInvalid(x, a) {
+		if a := errorAnswer(http.StatusBadRequest, OutcomeInvalidRequest, msg+".", x.violations...); !s.forwardsInvalid(x, a) {
 			return a, false
 		}
 		return answer{}, true
 	}
 	x.valid = true
 	if len(body) > maxJournalBody {
-		s.decoded(x) // now, within the bound: the journal keeps it cut, not the body
+		x.decoded(s.cat.contract) // now, within the bound: the journal keeps it cut, not the body
 	}
 	return answer{}, true
 }
@@ -124,7 +124,7 @@ func (s *Server) checkRequest(r *http.Request, x *exchange) (refusal answer, ok 
 // with a goes to the upstream all the same (proxy mode, without
 // Options.RefuseInvalid), and records a's code in x if so.
 func (s *Server) forwardsInvalid(x *exchange, a answer) bool {
-	if s.upstream == nil || s.opts.RefuseInvalid {
+	if s.proxy == nil || s.opts.RefuseInvalid {
 		return false
 	}
 	if x.wouldRefuse == "" {
@@ -140,7 +140,7 @@ func (s *Server) forwardsInvalid(x *exchange, a answer) bool {
 // departs from the contract is recorded.
 func (s *Server) checkAnswer(r *http.Request, x *exchange, a answer) answer {
 	if a.upstream {
-		s.checkUpstreamAnswer(r, x, a)
+		s.proxy.checkAnswer(r, x, a)
 		return a
 	}
 	if a.drop || a.gateway || s.opts.DisableResponseValidation {
@@ -152,19 +152,19 @@ func (s *Server) checkAnswer(r *http.Request, x *exchange, a answer) answer {
 	}
 	s.log.Error("the mock answered outside the contract", "request_id", x.requestID, "status", a.status, "error", err.Error())
 	x.token = uuid.Nil
-	violation := s.errorAnswer(http.StatusInternalServerError, OutcomeContractViolation,
+	violation := errorAnswer(http.StatusInternalServerError, OutcomeContractViolation,
 		fmt.Sprintf("benji-mock produced a %d answer that the contract does not allow; this is a bug in the mock.", a.status))
 	violation.delay = a.delay
 	return violation
 }
 
-// latency is the configured latency with its jitter.
-func (s *Server) latency() time.Duration {
-	d := s.opts.Latency
-	if s.opts.LatencyJitter > 0 {
-		d += rand.N(s.opts.LatencyJitter + 1)
+// latency is a request's latency: base (Options.Latency) and up to jitter
+// (Options.LatencyJitter) more, at random.
+func latency(base, jitter time.Duration) time.Duration {
+	if jitter > 0 {
+		base += rand.N(jitter + 1)
 	}
-	return d
+	return base
 }
 
 // checkBearer checks an Authorization header value against the accepted
@@ -250,7 +250,7 @@ func (s *Server) bodiesInFlight(r *http.Request, x *exchange) answer {
 	if _, err := io.CopyN(io.Discard, r.Body, s.opts.MaxBodyBytes+1); err != nil && err != io.EOF {
 		x.readError = err.Error()
 	}
-	return s.errorAnswer(http.StatusTooManyRequests, OutcomeRateLimited, fmt.Sprintf(
+	return errorAnswer(http.StatusTooManyRequests, OutcomeRateLimited, fmt.Sprintf(
 		"The mock's budget of request bodies in flight (%d bytes: Options.MaxBodyBytesInFlight, --max-body-bytes-in-flight) is in use; retry after %d second.",
 		s.opts.MaxBodyBytesInFlight, bodiesRetryAfter)).withHeader("Retry-After", strconv.Itoa(bodiesRetryAfter))
 }
@@ -259,9 +259,10 @@ func (s *Server) bodiesInFlight(r *http.Request, x *exchange) answer {
 // because the budget of body bytes in flight is in use.
 const bodiesRetryAfter = 1
 
-func (s *Server) tooLarge() answer {
-	return s.errorAnswer(http.StatusRequestEntityTooLarge, OutcomePayloadTooLarge,
-		fmt.Sprintf("The request body is larger than %d bytes.", s.opts.MaxBodyBytes))
+// tooLarge is the answer to a body over limit (Options.MaxBodyBytes).
+func tooLarge(limit int64) answer {
+	return errorAnswer(http.StatusRequestEntityTooLarge, OutcomePayloadTooLarge,
+		fmt.Sprintf("The request body is larger than %d bytes.", limit))
 }
 
 // headerValue is h.Get(name) for a name in canonical form, without Get's

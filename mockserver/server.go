@@ -54,20 +54,11 @@ type Server struct {
 	tokens  [][]byte // nil: any non-empty token
 	journal *journal
 	faults  faultQueue
-	// upstream is the real API, in proxy mode; nil otherwise.
-	upstream *upstream
-	// drift sums up how the upstream's answers depart from the contract.
-	drift driftReport
-	// recorder writes Options.Record; nil when there is none.
-	recorder *recorder
-	handler  http.Handler
-	// decide is step 4 of a createToken request: decideAnswer, unless a
-	// test makes the mock misbehave on purpose.
-	decide func(*http.Request, *exchange) answer
+	// proxy is proxy mode (Options.Upstream); nil otherwise.
+	proxy   *proxy
+	handler http.Handler
 	// contractHeader is the ContractHeader value, shared by every answer.
 	contractHeader []string
-	// jsonHeader is the headers of a JSON answer, shared and never modified.
-	jsonHeader http.Header
 	// readHeaderTimeout and readTimeout are ReadHeaderTimeout and
 	// ReadTimeout; tests shorten them.
 	readHeaderTimeout time.Duration
@@ -90,8 +81,10 @@ type Server struct {
 
 	// inspector is the request inspector's page, at /__mock/.
 	inspector *inspector
-	// adminGuesses checks admin tokens and slows wrong ones.
-	adminGuesses *guessThrottle
+	// guard decides who may use the admin API and the inspector.
+	guard *guard
+	// admin is the admin API, at /__mock/.
+	admin *admin
 }
 
 // New builds a mock server. The contract is parsed once per process, so
@@ -112,7 +105,6 @@ func New(opts Options) (*Server, error) {
 		log:               opts.Logger,
 		journal:           newJournal(opts.JournalSize, cat.contract),
 		contractHeader:    []string{cat.contractID},
-		jsonHeader:        http.Header{"Content-Type": {"application/json"}},
 		readHeaderTimeout: ReadHeaderTimeout,
 		readTimeout:       ReadTimeout,
 		stopNow:           make(chan struct{}),
@@ -123,21 +115,18 @@ func New(opts Options) (*Server, error) {
 		s.tokens = append(s.tokens, []byte(t))
 	}
 	if opts.Upstream != "" {
-		if s.upstream, err = newUpstream(opts); err != nil {
+		if s.proxy, err = newProxy(opts, cat, s.bigChecks); err != nil {
 			return nil, fmt.Errorf("mockserver: %w", err)
 		}
-		if opts.Record != nil {
-			s.recorder = &recorder{w: opts.Record, log: s.log, limit: MaxRecordBytes}
-		}
 	}
-	if s.inspector, err = newInspector(cat, opts.AdminToken); err != nil {
+	s.guard = newGuard(opts.AdminToken, opts.AdminHosts)
+	s.admin = &admin{srv: s, guard: s.guard}
+	if s.inspector, err = newInspector(s, s.guard); err != nil {
 		return nil, fmt.Errorf("mockserver: %w", err)
 	}
-	s.adminGuesses = newGuessThrottle(opts.AdminToken)
 	s.exchanges.New = func() any { return new(exchange) }
 	s.createTokenLog = s.log.Handler().WithAttrs([]slog.Attr{
 		slog.String("method", http.MethodPost), slog.String("path", contract.CreateTokenPath)})
-	s.decide = s.decideAnswer
 	s.handler = s.routes()
 	return s, nil
 }
@@ -178,7 +167,7 @@ func (s *Server) routes() *echo.Echo {
 		options := answer{status: http.StatusNoContent, header: http.Header{"Allow": {strings.Join(allow, ", ")}}, outcome: OutcomeOK}
 		e.OPTIONS(path, s.handle(false, func(*http.Request, *exchange) answer { return options }))
 	}
-	health := s.jsonAnswer(http.StatusOK, OutcomeOK, []byte(`{"status":"ok"}`))
+	health := jsonAnswer(http.StatusOK, OutcomeOK, []byte(`{"status":"ok"}`))
 	own("/healthz", map[string]echo.HandlerFunc{
 		// Asked every second by compose's healthcheck: logged at debug
 		// level unless it fails.
@@ -191,26 +180,26 @@ func (s *Server) routes() *echo.Echo {
 
 	if !s.opts.DisableAdmin {
 		admin := func(h func(*http.Request) answer) echo.HandlerFunc {
-			return s.handle(false, func(r *http.Request, _ *exchange) answer { return s.adminOnly(r, h) })
+			return s.handle(false, func(r *http.Request, _ *exchange) answer { return s.admin.only(r, h) })
 		}
 		own(adminPrefix+"/requests", map[string]echo.HandlerFunc{
-			http.MethodGet:    admin(s.adminListRequests),
-			http.MethodDelete: admin(s.adminResetRequests),
+			http.MethodGet:    admin(s.admin.listRequests),
+			http.MethodDelete: admin(s.admin.resetRequests),
 		})
 		own(adminPrefix+"/tokens/:token", map[string]echo.HandlerFunc{
 			http.MethodGet: func(c echo.Context) error {
 				token := c.Param("token")
-				return admin(func(*http.Request) answer { return s.adminRequestForToken(token) })(c)
+				return admin(func(*http.Request) answer { return s.admin.requestForToken(token) })(c)
 			},
 		})
 		own(adminPrefix+"/faults", map[string]echo.HandlerFunc{
-			http.MethodPost:   admin(s.adminQueueFault),
-			http.MethodGet:    admin(s.adminListFaults),
-			http.MethodDelete: admin(s.adminClearFaults),
+			http.MethodPost:   admin(s.admin.queueFault),
+			http.MethodGet:    admin(s.admin.listFaults),
+			http.MethodDelete: admin(s.admin.clearFaults),
 		})
 		own(adminPrefix+"/drift", map[string]echo.HandlerFunc{
-			http.MethodGet:    admin(s.adminDrift),
-			http.MethodDelete: admin(s.adminResetDrift),
+			http.MethodGet:    admin(s.admin.drift),
+			http.MethodDelete: admin(s.admin.resetDrift),
 		})
 		// The request inspector (inspector.go): a page, the fragment it
 		// polls, its files, and its forms. Each checks the admin token
@@ -220,21 +209,21 @@ func (s *Server) routes() *echo.Echo {
 			http.MethodGet: s.handle(false, func(*http.Request, *exchange) answer { return toPage }),
 		})
 		for path, h := range map[string]func(*http.Request, *exchange) answer{
-			inspectorPath: s.inspectorPage,
-			livePath:      s.inspectorLive,
+			inspectorPath: s.inspector.page,
+			livePath:      s.inspector.live,
 		} {
 			own(path, map[string]echo.HandlerFunc{http.MethodGet: s.handle(false, h)})
 		}
 		for path, a := range s.inspector.assets {
-			own(path, map[string]echo.HandlerFunc{http.MethodGet: s.handle(false, s.inspectorAsset(a))})
+			own(path, map[string]echo.HandlerFunc{http.MethodGet: s.handle(false, s.inspector.serveAsset(a))})
 		}
 		for path, h := range map[string]func(*http.Request, *exchange) answer{
-			faultFormPath:     s.inspectorQueueFault,
-			clearFaultsPath:   s.inspectorButton(s.ClearFaults),
-			clearRequestsPath: s.inspectorButton(s.ResetRequests),
-			clearDriftPath:    s.inspectorButton(s.ResetDrift),
-			loginPath:         s.inspectorSignIn,
-			logoutPath:        s.inspectorSignOut,
+			faultFormPath:     s.inspector.queueFault,
+			clearFaultsPath:   s.inspector.button(s.ClearFaults),
+			clearRequestsPath: s.inspector.button(s.ResetRequests),
+			clearDriftPath:    s.inspector.button(s.ResetDrift),
+			loginPath:         s.inspector.signIn,
+			logoutPath:        s.inspector.signOut,
 		} {
 			own(path, map[string]echo.HandlerFunc{http.MethodPost: s.handle(false, h)})
 		}
@@ -271,13 +260,13 @@ func (a *api) CreateToken(c echo.Context) error {
 	// 2. The configured latency. It is waited in step 6, after the body
 	// is read: a wait before would eat into the read timeout, and a
 	// client that hangs up is only noticed once its body is in.
-	latency := s.latency()
+	latency := latency(s.opts.Latency, s.opts.LatencyJitter)
 	// 3. The contract checks the request.
 	ans, ok := s.checkRequest(r, x)
 	if ok {
 		// 4. Decide the answer: a queued fault, else Prefer, else a token (in
 		// proxy mode, the upstream's answer).
-		ans = s.decide(r, x)
+		ans = s.decideAnswer(r, x)
 	}
 	// 5. The contract checks the answer: the mock's own is replaced when it
 	// breaks the contract; the upstream's, in proxy mode, is recorded.
@@ -295,11 +284,11 @@ func (s *Server) routingFailure(err error, r *http.Request, allow string) answer
 	var he *echo.HTTPError
 	if !errors.As(err, &he) {
 		s.log.Error("handler failed", "error", err)
-		return s.failure()
+		return failure()
 	}
 	switch he.Code {
 	case http.StatusNotFound:
-		return s.errorAnswer(http.StatusNotFound, OutcomeNotFound, fmt.Sprintf("No operation at %q.", cutString(r.URL.EscapedPath(), maxPathBytes)))
+		return errorAnswer(http.StatusNotFound, OutcomeNotFound, fmt.Sprintf("No operation at %q.", cutString(r.URL.EscapedPath(), maxPathBytes)))
 	case http.StatusMethodNotAllowed:
 		if isAPI(r.URL.Path) {
 			allow = s.cat.allow
@@ -309,9 +298,9 @@ func (s *Server) routingFailure(err error, r *http.Request, allow string) answer
 			slices.Sort(methods)
 			allow = strings.Join(methods, ", ")
 		}
-		return s.errorAnswer(http.StatusMethodNotAllowed, OutcomeMethodNotAllowed, "This path takes "+allow+".").withHeader("Allow", allow)
+		return errorAnswer(http.StatusMethodNotAllowed, OutcomeMethodNotAllowed, "This path takes "+allow+".").withHeader("Allow", allow)
 	}
-	return s.failure()
+	return failure()
 }
 
 // ServeHTTP serves the mock: the API, its health and contract endpoints
@@ -411,16 +400,18 @@ func (s *Server) MaxFaultDelay() time.Duration {
 // proxy mode (Options.Upstream): each distinct departure, how often, when,
 // and the first requests it was seen in.
 func (s *Server) Drift() DriftReport {
-	r := s.drift.report()
-	r.Contract = s.cat.contractID
-	if s.upstream != nil {
-		r.Upstream = s.upstream.base.String()
+	if s.proxy == nil {
+		return DriftReport{Contract: s.cat.contractID, Drift: []Drift{}}
 	}
-	return r
+	return s.proxy.report()
 }
 
 // ResetDrift empties the drift report.
-func (s *Server) ResetDrift() { s.drift.reset() }
+func (s *Server) ResetDrift() {
+	if s.proxy != nil {
+		s.proxy.drift.reset()
+	}
+}
 
 // Requests returns the journal's entries that match f, newest first.
 func (s *Server) Requests(f Filter) []Entry { return s.journal.list(f) }

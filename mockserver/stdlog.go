@@ -98,8 +98,8 @@ func (w foreignLog) Write(p []byte) (int, error) {
 		return len(p), nil
 	}
 	var recent credentials
-	if w.s.upstream != nil {
-		recent = w.s.upstream.recent.snapshot()
+	if w.s.proxy != nil {
+		recent = w.s.proxy.upstream.recent.snapshot()
 	}
 	for line := range strings.Lines(string(p)) {
 		line = strings.TrimRight(line, "\r\n")

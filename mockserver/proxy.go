@@ -4,19 +4,79 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/benjiconnect/benji/gen"
+	"github.com/benjiconnect/benji/internal/contract"
 )
 
 // In proxy mode (Options.Upstream), the last step of deciding an answer
 // forwards the request to the real API and takes its answer as it is. The
 // exchange is recorded on the request's record: the journal, the log, the
 // drift report and the record file are made from it.
+
+// proxy is proxy mode: the upstream it forwards to, the drift report its
+// answers are summed up in and the record they are written to. A Server
+// has one only when Options.Upstream is set. Its steps, in the order a
+// request takes them: forward (or failure), checkAnswer, record.
+type proxy struct {
+	upstream *upstream
+	// drift sums up how the upstream's answers depart from the contract.
+	drift driftReport
+	// recorder writes Options.Record; nil when there is none.
+	recorder *recorder
+	log      *slog.Logger
+	cat      *catalog
+	// bigChecks is the Server's bound on large bodies checked at once.
+	bigChecks chan struct{}
+}
+
+func newProxy(o Options, cat *catalog, bigChecks chan struct{}) (*proxy, error) {
+	up, err := newUpstream(o)
+	if err != nil {
+		return nil, err
+	}
+	p := &proxy{upstream: up, log: o.Logger, cat: cat, bigChecks: bigChecks}
+	if o.Record != nil {
+		p.recorder = &recorder{w: o.Record, log: o.Logger, limit: MaxRecordBytes}
+	}
+	return p, nil
+}
+
+// report is the drift report, as Server.Drift returns it.
+func (p *proxy) report() DriftReport {
+	r := p.drift.report()
+	r.Contract = p.cat.contractID
+	r.Upstream = p.upstream.base.String()
+	return r
+}
+
+// driftVersion changes whenever the drift report does; 0 without a proxy.
+func (p *proxy) driftVersion() uint64 {
+	if p == nil {
+		return 0
+	}
+	return p.drift.version()
+}
+
+// keptCredentials returns the credentials of r that what the mock keeps of
+// r must be without: in proxy mode, where requests that break the contract
+// are forwarded and kept, r's; none otherwise (p is nil: the mock's own
+// tokens are test values, and the journal keeps the body as sent).
+func (p *proxy) keptCredentials(r *http.Request) credentials {
+	if p == nil {
+		return nil
+	}
+	return credentialsOf(r)
+}
 
 // MaxUpstreamBodyBytes bounds the body of an upstream's answer; a longer one
 // gets the caller a 502 upstream_failed.
@@ -133,8 +193,8 @@ func newUpstream(o Options) (*upstream, error) {
 // answer as it is: status, headers (less those of one connection) and body.
 // A failed exchange is the mock's 502 or 504 envelope; a caller that went
 // away gets nothing.
-func (s *Server) forward(r *http.Request, x *exchange) answer {
-	up := s.upstream
+func (p *proxy) forward(r *http.Request, x *exchange) answer {
+	up := p.upstream
 	x.upstream = &upstreamExchange{creds: credentialsOf(r)}
 	up.recent.remember(x.upstream.creds)
 	start := time.Now()
@@ -154,7 +214,7 @@ func (s *Server) forward(r *http.Request, x *exchange) answer {
 		x.body, x.request, x.valid = kept, nil, x.valid && len(kept) <= maxJournalBody
 	}
 	if err != nil {
-		return s.upstreamFailure(r, x, err)
+		return p.failure(r, x, err)
 	}
 	req.Header = endToEnd(r.Header, notForwarded)
 	req.Header[RequestIDHeader] = []string{x.requestID}
@@ -163,12 +223,12 @@ func (s *Server) forward(r *http.Request, x *exchange) answer {
 	case up.turns <- struct{}{}:
 		defer func() { <-up.turns }()
 	case <-ctx.Done():
-		return s.upstreamFailure(r, x, fmt.Errorf("waiting for one of the %d exchanges with the upstream to end: %w", MaxUpstreamExchanges, ctx.Err()))
+		return p.failure(r, x, fmt.Errorf("waiting for one of the %d exchanges with the upstream to end: %w", MaxUpstreamExchanges, ctx.Err()))
 	}
 	var conn *hopConn
 	resp, err := up.client.Do(req.WithContext(traceHopConn(ctx, &conn)))
 	if err != nil {
-		return s.upstreamFailure(r, x, err)
+		return p.failure(r, x, err)
 	}
 	hop := conn.connectionNames() // before the body is read and the connection reused
 	defer resp.Body.Close()
@@ -176,14 +236,14 @@ func (s *Server) forward(r *http.Request, x *exchange) answer {
 		// A 1xx the transport did not handle itself (101 Switching
 		// Protocols) hands over the connection, whose reads no context
 		// ends: it cannot be passed on.
-		return s.upstreamFailure(r, x, fmt.Errorf("it answered %s, which a proxy of this API cannot pass on", cutString(x.upstream.creds.text(resp.Status), 64)))
+		return p.failure(r, x, fmt.Errorf("it answered %s, which a proxy of this API cannot pass on", cutString(x.upstream.creds.text(resp.Status), 64)))
 	}
 	body, err := readBody(resp.Body, resp.ContentLength, MaxUpstreamBodyBytes)
 	switch {
 	case err != nil:
-		return s.upstreamFailure(r, x, fmt.Errorf("reading the answer's body: %w", err))
+		return p.failure(r, x, fmt.Errorf("reading the answer's body: %w", err))
 	case len(body) > MaxUpstreamBodyBytes:
-		return s.upstreamFailure(r, x, fmt.Errorf("the answer's body is over %d bytes", MaxUpstreamBodyBytes))
+		return p.failure(r, x, fmt.Errorf("the answer's body is over %d bytes", MaxUpstreamBodyBytes))
 	}
 	header := endToEnd(resp.Header, notPassedBack)
 	for _, name := range hop {
@@ -199,10 +259,10 @@ func (s *Server) forward(r *http.Request, x *exchange) answer {
 	return answer{status: resp.StatusCode, header: header, body: body, outcome: OutcomeProxied, upstream: true}
 }
 
-// upstreamFailure is the answer to a request the upstream did not answer:
+// failure is the answer to a request the upstream did not answer:
 // 504 upstream_timeout past Options.UpstreamTimeout, 502 upstream_failed
 // otherwise, or nothing when the caller has gone away.
-func (s *Server) upstreamFailure(r *http.Request, x *exchange, err error) answer {
+func (p *proxy) failure(r *http.Request, x *exchange, err error) answer {
 	if r.Context().Err() != nil {
 		x.upstream.failure = "the caller went away"
 		return answer{drop: true, outcome: OutcomeDropped}
@@ -212,13 +272,102 @@ func (s *Server) upstreamFailure(r *http.Request, x *exchange, err error) answer
 		err = ue.Err // the URL is the upstream's, said once below
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
-		x.upstream.failure = fmt.Sprintf("no answer within %s", s.upstream.timeout)
-		return s.errorAnswer(http.StatusGatewayTimeout, OutcomeUpstreamTimeout,
-			fmt.Sprintf("The upstream %s did not answer within %s.", s.upstream.base.Host, s.upstream.timeout)).asGateway()
+		x.upstream.failure = fmt.Sprintf("no answer within %s", p.upstream.timeout)
+		return errorAnswer(http.StatusGatewayTimeout, OutcomeUpstreamTimeout,
+			fmt.Sprintf("The upstream %s did not answer within %s.", p.upstream.base.Host, p.upstream.timeout)).asGateway()
 	}
 	x.upstream.failure = cutString(x.upstream.creds.text(err.Error()), maxPathBytes)
-	return s.errorAnswer(http.StatusBadGateway, OutcomeUpstreamFailed,
-		fmt.Sprintf("The upstream %s failed: %s.", s.upstream.base.Host, x.upstream.failure)).asGateway()
+	return errorAnswer(http.StatusBadGateway, OutcomeUpstreamFailed,
+		fmt.Sprintf("The upstream %s failed: %s.", p.upstream.base.Host, x.upstream.failure)).asGateway()
+}
+
+// upstreamExchange is what the request's record keeps of the exchange with
+// the upstream.
+type upstreamExchange struct {
+	status   int
+	duration time.Duration
+	failure  string // why the exchange failed; "" when it did not
+	// requestHeader is what was forwarded, credentials included: the
+	// record leaves those out.
+	requestHeader http.Header
+	// requestID is the upstream's X-Request-Id, when it differs from the
+	// one forwarded.
+	requestID string
+	// creds are the request's credentials, taken out of everything kept
+	// of the exchange. Never written anywhere.
+	creds credentials
+	// header is the answer's, credentials redacted.
+	header http.Header
+	// body is the upstream's body with the bearer token redacted: what is
+	// kept (the caller gets the body as it came).
+	body       []byte
+	departures []contract.Departure
+	omitted    int
+}
+
+// answer makes the journal's view of the exchange, within its bounds.
+func (u *upstreamExchange) answer() *UpstreamAnswer {
+	a := &UpstreamAnswer{Status: u.status, RequestID: u.requestID, Duration: u.duration, Error: u.failure, DriftOmitted: u.omitted}
+	if len(u.body) > 0 {
+		a.Body = cutString(string(u.body[:min(len(u.body), maxEntryUpstreamBody)]), maxEntryUpstreamBody)
+	}
+	for i, d := range u.departures {
+		if i == maxEntryDepartures {
+			a.DriftOmitted += len(u.departures) - i
+			break
+		}
+		a.Drift = append(a.Drift, cutDeparture(d))
+	}
+	return a
+}
+
+// cutDeparture bounds a departure once JSON-encoded: an answer's keys and
+// values are the upstream's text.
+func cutDeparture(d contract.Departure) Departure {
+	return Departure{Kind: d.Kind, Where: cutString(d.Where, maxFieldBytes), Rule: cutString(d.Rule, 200), Got: cutString(d.Got, 64)}
+}
+
+// checkAnswer is step 5 for an answer that came from the upstream:
+// it is passed on as it is, and every way it departs from the contract is
+// recorded on the request's record, logged at warn level and added to the
+// drift report. The request's credentials are taken out of the answer
+// before it is checked, so that nothing kept holds them.
+func (p *proxy) checkAnswer(r *http.Request, x *exchange, a answer) {
+	u := x.upstream
+	u.header, u.body = u.creds.header(a.header), u.creds.body(a.body)
+	if len(u.body) > bigBody {
+		// As for a request: checking a large body decodes it, which takes
+		// many times its size.
+		select {
+		case p.bigChecks <- struct{}{}:
+			defer func() { <-p.bigChecks }()
+		case <-r.Context().Done():
+			return // the caller is gone and will not get the answer
+		}
+	}
+	u.departures, u.omitted = p.cat.contract.CheckAnswer(a.status, u.header, u.body)
+	p.drift.add(a.status, u.departures, u.omitted, x.requestID, time.Now())
+	if len(u.departures) == 0 {
+		if a.status == http.StatusOK {
+			// The token the upstream issued, for RequestForToken.
+			var created gen.TokenCreated
+			if json.Unmarshal(a.body, &created) == nil {
+				x.token = created.Data.Token
+			}
+		}
+		return
+	}
+	if h := p.log.Handler(); h.Enabled(context.Background(), slog.LevelWarn) {
+		listed := make([]string, 0, min(len(u.departures), maxEntryDepartures))
+		for _, d := range u.departures[:cap(listed)] {
+			listed = append(listed, cutDeparture(d).String())
+		}
+		attrs := []any{"request_id", x.requestID, "status", a.status, "departures", listed}
+		if n := len(u.departures) - len(listed) + u.omitted; n > 0 {
+			attrs = append(attrs, "departures_omitted", n)
+		}
+		p.log.Warn("the upstream's answer departs from the contract", attrs...)
+	}
 }
 
 // notForwarded lists request headers that stay with the mock: Prefer is the

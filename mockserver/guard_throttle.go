@@ -69,26 +69,6 @@ func (g *guessThrottle) check(guess string, now time.Time) (right bool, wait tim
 	return false, 0
 }
 
-// adminAccess reports whether the request may use the admin API: always
-// when Options.AdminToken is empty; else with that bearer token (checked
-// by the throttle: wait > 0 says it was not checked), or with the
-// inspector's session cookie (see inspector.validSession).
-func (s *Server) adminAccess(r *http.Request) (allowed bool, wait time.Duration) {
-	if s.opts.AdminToken == "" {
-		return true, 0
-	}
-	if token, bearer := bearerToken(headerValue(r.Header, "Authorization")); bearer {
-		return s.adminGuesses.check(token, time.Now())
-	}
-	return s.inspector.validSession(r), 0
-}
-
-// adminAllowed is adminAccess without the wait.
-func (s *Server) adminAllowed(r *http.Request) bool {
-	allowed, _ := s.adminAccess(r)
-	return allowed
-}
-
 // throttledMessage says why a token was not checked, and when to try.
 func throttledMessage(wait time.Duration) string {
 	return "Too many wrong admin tokens: no admin token is checked, the right one neither, for the next " +
@@ -102,14 +82,14 @@ func retryAfterSeconds(wait time.Duration) string {
 }
 
 // throttledAPI is the admin API's 429, in its error envelope.
-func (s *Server) throttledAPI(wait time.Duration) answer {
-	return s.errorAnswer(http.StatusTooManyRequests, OutcomeRateLimited, throttledMessage(wait)).
+func throttledAPI(wait time.Duration) answer {
+	return errorAnswer(http.StatusTooManyRequests, OutcomeRateLimited, throttledMessage(wait)).
 		withHeader("Retry-After", retryAfterSeconds(wait))
 }
 
 // throttledLogin is the inspector's 429: the token form again, saying why.
-func (s *Server) throttledLogin(wait time.Duration) answer {
-	a := s.inspectorLogin(http.StatusTooManyRequests, throttledMessage(wait))
+func (in *inspector) throttledLogin(wait time.Duration) answer {
+	a := in.login(http.StatusTooManyRequests, throttledMessage(wait))
 	a.outcome = OutcomeRateLimited
 	return a.withHeader("Retry-After", retryAfterSeconds(wait))
 }

@@ -1,0 +1,114 @@
+package mockserver
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// guard holds what the admin API and the inspector both guard with: the
+// admin token (checked through a throttle), the inspector's sessions, the
+// Host check of an open admin API and the cross-origin rule, which the API
+// applies too. The admin API and the inspector each ask it; neither asks
+// the other.
+type guard struct {
+	// token is Options.AdminToken; "" leaves the admin API open.
+	token string
+	// hosts are Options.AdminHosts.
+	hosts []string
+	// guesses checks admin tokens and slows wrong ones.
+	guesses *guessThrottle
+	// sessions signs and checks the inspector's session cookies; nil
+	// without an admin token.
+	sessions    *sessions
+	crossOrigin *http.CrossOriginProtection
+}
+
+func newGuard(token string, hosts []string) *guard {
+	g := &guard{
+		token:       token,
+		hosts:       hosts,
+		guesses:     newGuessThrottle(token),
+		crossOrigin: http.NewCrossOriginProtection(),
+	}
+	if token != "" {
+		g.sessions = newSessions()
+	}
+	return g
+}
+
+// refusal keeps web pages out of the admin API and the inspector, which
+// a browser on the developer's machine can reach:
+//   - a request that changes something must come from the mock's own pages
+//     (http.CrossOriginProtection, by Sec-Fetch-Site or Origin): curl and
+//     Go clients send neither header and pass; another site's page, which
+//     may post a fault as text/plain without asking, does not (403);
+//   - without an admin token, the Host must be one no web page can point
+//     its own name at (DNS rebinding): an IP address, localhost, a name
+//     without a dot (a compose service), or one of Options.AdminHosts
+//     (403 otherwise). With a token, the token protects.
+//
+// It returns the refusal's outcome and why, for a 403; "" lets r through.
+func (g *guard) refusal(r *http.Request) (outcome, why string) {
+	if err := g.crossOrigin.Check(r); err != nil {
+		return OutcomeCrossOrigin, "The admin API and the inspector refuse changes sent from another site's page (" + err.Error() + ")."
+	}
+	if g.token == "" && !g.openHost(r.Host) {
+		return OutcomeForbiddenHost, fmt.Sprintf(
+			"The admin API is open (no admin token), so it answers only requests addressed to an IP address, localhost or a name without a dot, not to %q, which a web page could point at this mock; "+
+				"use one of those, allow the name (--admin-hosts), or set an admin token (--admin-token).", cutString(r.Host, 64))
+	}
+	return "", ""
+}
+
+// openHost reports whether host (a Host header, port included) may reach
+// the open admin API: see refusal.
+func (g *guard) openHost(host string) bool {
+	name := host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		name = h
+	}
+	name = strings.TrimSuffix(strings.Trim(name, "[]"), ".")
+	lower := strings.ToLower(name)
+	switch {
+	case net.ParseIP(name) != nil, !strings.Contains(name, "."), lower == "localhost", strings.HasSuffix(lower, ".localhost"):
+		return true
+	}
+	for _, allowed := range g.hosts {
+		if strings.EqualFold(allowed, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// access reports whether the request may use the admin API: always when
+// Options.AdminToken is empty; else with that bearer token (checked by the
+// throttle: wait > 0 says it was not checked), or with the inspector's
+// session cookie.
+func (g *guard) access(r *http.Request) (allowed bool, wait time.Duration) {
+	if g.token == "" {
+		return true, 0
+	}
+	if token, bearer := bearerToken(headerValue(r.Header, "Authorization")); bearer {
+		return g.guesses.check(token, time.Now())
+	}
+	return g.validSession(r), 0
+}
+
+// allowed is access without the wait.
+func (g *guard) allowed(r *http.Request) bool {
+	allowed, _ := g.access(r)
+	return allowed
+}
+
+// validSession reports whether the request carries a valid session cookie.
+func (g *guard) validSession(r *http.Request) bool {
+	if g.sessions == nil {
+		return false
+	}
+	c, err := r.Cookie(sessionCookie)
+	return err == nil && g.sessions.valid(c.Value, time.Now())
+}

@@ -11,7 +11,6 @@ import (
 	"runtime/debug"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -348,41 +347,4 @@ func cutRequest(r gen.TokenRequest) *gen.TokenRequest {
 		r.CustomAttributes = &gen.CustomAttributes{Actions: &actions}
 	}
 	return &r
-}
-
-// cutString shortens s so that it takes at most n bytes once encoded as a
-// JSON string (control characters, quotes, <, >, & and invalid bytes take
-// more than one), cutting on a character boundary and marking the cut with
-// "…". Every bound on what the journal and the log keep is in these terms.
-func cutString(s string, n int) string {
-	if len(s)*6 <= n {
-		return s // fits, however it is escaped
-	}
-	cost, cutAt := 0, -1
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		cost += jsonCost(r, size)
-		if cutAt < 0 && cost > n-len("…") {
-			cutAt = i // where the cut goes, if the whole does not fit
-		}
-		if cost > n {
-			return s[:cutAt] + "…"
-		}
-		i += size
-	}
-	return s
-}
-
-// jsonCost is what a character of size bytes takes in a JSON string as
-// encoding/json writes it.
-func jsonCost(r rune, size int) int {
-	switch {
-	case r == utf8.RuneError && size == 1:
-		return 6 // an invalid byte becomes \ufffd
-	case r == '"' || r == '\\' || r == '\n' || r == '\r' || r == '\t':
-		return 2
-	case r < 0x20 || r == '<' || r == '>' || r == '&' || r == '\u2028' || r == '\u2029':
-		return 6
-	}
-	return size
 }

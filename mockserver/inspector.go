@@ -82,7 +82,7 @@ const sessionCookie = "benji_mock_admin"
 const inspectorCSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; " +
 	"form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 
-//go:embed inspector/page.html.tmpl inspector/inspector.css inspector/inspector.js inspector/favicon.svg
+//go:embed assets/page.html.tmpl assets/inspector.css assets/inspector.js assets/favicon.svg
 var inspectorFiles embed.FS
 
 // inspectorAssets lists the page's files, served under uiPrefix, with
@@ -97,7 +97,7 @@ var inspectorAssets = map[string]string{
 // loadInspectorTemplate parses the page's template once per process; the
 // parsed template is safe for concurrent use and never modified.
 var loadInspectorTemplate = sync.OnceValues(func() (*template.Template, error) {
-	return template.ParseFS(inspectorFiles, "inspector/page.html.tmpl")
+	return template.ParseFS(inspectorFiles, "assets/page.html.tmpl")
 })
 
 // inspector is the request inspector: its page, the fragment the page
@@ -170,7 +170,7 @@ func newInspector(srv *Server, g *guard) (*inspector, error) {
 	}
 	in.assets = make(map[string]*asset, len(inspectorAssets))
 	for name, mediaType := range inspectorAssets {
-		body, err := inspectorFiles.ReadFile("inspector/" + name)
+		body, err := inspectorFiles.ReadFile("assets/" + name)
 		if err != nil {
 			return nil, fmt.Errorf("inspector asset: %w", err)
 		}

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -415,4 +416,22 @@ func hopByHop(name string, h http.Header) bool {
 		}
 	}
 	return false
+}
+
+// proxiedCSP is the Content-Security-Policy every proxied answer carries,
+// beside any the upstream sent (a browser enforces each of them): whatever
+// the upstream answered, a browser runs no script of it, loads nothing for
+// it and frames it nowhere, on the mock's origin.
+const proxiedCSP = "sandbox; default-src 'none'; frame-ancestors 'none'"
+
+// nosniff keeps a browser from reading an answer as anything but the
+// Content-Type it says; shared and never modified.
+var nosniff = []string{"nosniff"}
+
+// sandbox adds to h, the headers of an upstream's answer as written, what
+// keeps it from acting on the mock's origin. h's own CSP values are copied,
+// not appended to: they may be shared with the upstream's.
+func sandbox(h http.Header) {
+	h["X-Content-Type-Options"] = nosniff
+	h["Content-Security-Policy"] = append(slices.Clip(h["Content-Security-Policy"]), proxiedCSP)
 }

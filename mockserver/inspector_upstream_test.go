@@ -2,7 +2,9 @@ package mockserver_test
 
 import (
 	"net/http"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -80,6 +82,17 @@ func TestInspectorShowsTheUpstreamsAnswer(t *testing.T) {
 				`<pre class="raw">&lt;html&gt;&lt;script&gt;alert(1)&lt;/script&gt;&lt;/html&gt;</pre>`,
 			},
 		},
+		{
+			name:   "a body over 2 KiB: its start, raw, and a note",
+			status: 500,
+			body:   `{"code":"internal_error","message":"` + strings.Repeat("x", 3000) + `"}`,
+			want: []string{
+				`<dd class="upstream-status">500 in `,
+				`<pre class="raw">{&#34;code&#34;:&#34;internal_error&#34;,&#34;message&#34;:&#34;xxxx`,
+				`xxx…</pre>`,
+				`<p class="note">The body was longer than 2 KiB: the journal keeps its start.</p>`,
+			},
+		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -154,7 +167,34 @@ func TestProxyJournalsTheHeadersThatMatter(t *testing.T) {
 	if got := u.Header.Get("Retry-After"); len(got) > 130 || !strings.HasSuffix(got, "…") {
 		t.Errorf("a long Retry-After kept as %d bytes (%.40q), want it cut", len(got), got)
 	}
+	if u.Truncated {
+		t.Errorf("a short body said truncated")
+	}
 	if got := u.Header.Get("Www-Authenticate"); strings.Contains(got, partnerToken) || !strings.Contains(got, "[redacted]") {
 		t.Errorf("Www-Authenticate kept as %q: the bearer token must be redacted", clip(got))
+	}
+}
+
+// The upstream's bodies count against the page's budget of body lines as
+// the requests' do: past it, entries come without either.
+func TestInspectorBudgetCountsTheUpstreamsBodies(t *testing.T) {
+	// 190 lines laid out, for a request of a few.
+	long := `{"code":"ok","data":{"token":"` + upstreamToken + `"},"lines":[` + strings.TrimSuffix(strings.Repeat("1,", 185), ",") + `]}`
+	up := startUpstream(t, false, answers(200, long))
+	ts, _, _ := startProxy(t, up.URL)
+	const sent = 200
+	for range sent {
+		create(t, ts, seedConnect)
+	}
+	page := string(request(t, "GET", ts.URL+"/__mock/?limit=1000", "").body)
+	m := regexp.MustCompile(`The oldest (\d+) entries shown are listed without their bodies`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("%d entries with upstream bodies of 190 lines: no note of bodies omitted, over a budget of 30000 lines", sent)
+	}
+	if n, _ := strconv.Atoi(m[1]); n < 30 || n > 60 {
+		t.Errorf("%s entries listed without their bodies, want about %d", m[1], sent-30000/195)
+	}
+	if got := strings.Count(page, "The body is not shown"); got < 2*30 {
+		t.Errorf("%d bodies said not shown, want the request's and the upstream's of each entry past the budget", got)
 	}
 }

@@ -2,6 +2,7 @@ package mockserver
 
 import (
 	"cmp"
+	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -14,8 +15,8 @@ import (
 const (
 	// MaxDriftEntries bounds the distinct departures Server.Drift sums up;
 	// departures of another kind seen after that are only counted
-	// (DriftReport.Omitted). With its request ids, the report stays under
-	// about 600 KB.
+	// (DriftReport.Omitted). With its request ids (the mock's and the
+	// upstream's), the report stays under about 1 MB.
 	MaxDriftEntries = 500
 	// maxDriftRequestIDs is how many request ids a Drift keeps: the first.
 	maxDriftRequestIDs = 5
@@ -68,9 +69,20 @@ type UpstreamAnswer struct {
 	// Error says why the exchange failed: the upstream unreachable, too
 	// slow, or answering something that is not HTTP.
 	Error string `json:"error,omitempty"`
+	// Header holds the answer's headers that matter: Content-Type,
+	// X-Request-Id, Retry-After and any header a departure names, each
+	// with its first value (the one the contract checks), cut at 128 bytes
+	// once encoded, credentials redacted.
+	Header http.Header `json:"header,omitempty"`
 	// Body is the upstream's body, cut at 2 KiB once encoded, with the
 	// request's bearer token replaced by "[redacted]".
 	Body string `json:"body,omitempty"`
+	// Truncated says the body was longer than Body keeps.
+	Truncated bool `json:"truncated,omitempty"`
+	// Replayed says the answer was served from a record (replay mode)
+	// rather than by the upstream: Status, Header, Body and RequestID are
+	// the recorded ones.
+	Replayed bool `json:"replayed,omitempty"`
 	// Drift lists how the answer departs from the contract: the first 10.
 	Drift []Departure `json:"drift,omitempty"`
 	// DriftOmitted counts the departures beyond those listed.
@@ -92,6 +104,11 @@ type Drift struct {
 	// RequestIDs are the request ids of the first five, to find them in the
 	// journal and the logs.
 	RequestIDs []string `json:"request_ids"`
+	// UpstreamRequestIDs holds, for each of RequestIDs in turn, the
+	// X-Request-Id the upstream answered with when it was not the one it
+	// was sent ("" when it was, or when it sent none): the id its
+	// operators know the request by. Nil when there is none of those.
+	UpstreamRequestIDs []string `json:"upstream_request_ids,omitempty"`
 }
 
 // DriftReport sums up how the upstream's answers departed from the
@@ -132,7 +149,9 @@ type driftReport struct {
 	byKey    map[driftKey]*Drift
 }
 
-func (d *driftReport) add(status int, departures []contract.Departure, omitted int, requestID string, at time.Time) {
+// add sums up one answer; upstreamRequestID is the id the upstream
+// answered with, when it was not requestID.
+func (d *driftReport) add(status int, departures []contract.Departure, omitted int, requestID, upstreamRequestID string, at time.Time) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.changes++
@@ -159,7 +178,13 @@ func (d *driftReport) add(status int, departures []contract.Departure, omitted i
 		e.Count++
 		e.LastSeen = at
 		if len(e.RequestIDs) < maxDriftRequestIDs && !slices.Contains(e.RequestIDs, requestID) {
+			if upstreamRequestID != "" && e.UpstreamRequestIDs == nil {
+				e.UpstreamRequestIDs = make([]string, len(e.RequestIDs), maxDriftRequestIDs)
+			}
 			e.RequestIDs = append(e.RequestIDs, requestID)
+			if e.UpstreamRequestIDs != nil {
+				e.UpstreamRequestIDs = append(e.UpstreamRequestIDs, upstreamRequestID)
+			}
 		}
 	}
 }
@@ -172,6 +197,7 @@ func (d *driftReport) report() DriftReport {
 	for _, e := range d.byKey {
 		c := *e
 		c.RequestIDs = slices.Clone(e.RequestIDs)
+		c.UpstreamRequestIDs = slices.Clone(e.UpstreamRequestIDs)
 		r.Drift = append(r.Drift, c)
 	}
 	slices.SortFunc(r.Drift, func(a, b Drift) int {

@@ -15,11 +15,11 @@ func TestDriftReportIsBounded(t *testing.T) {
 	at := time.Now()
 	for i := range MaxDriftEntries + 100 {
 		dep := contract.Departure{Kind: contract.DepartureBody, Where: fmt.Sprintf("/extra/%d", i), Rule: "must be a string"}
-		d.add(200, []contract.Departure{dep}, 0, fmt.Sprint("first-", i), at)
+		d.add(200, []contract.Departure{dep}, 0, fmt.Sprint("first-", i), "", at)
 	}
 	for i := range 20 {
 		dep := contract.Departure{Kind: contract.DepartureBody, Where: "/extra/0", Rule: "must be a string"}
-		d.add(200, []contract.Departure{dep}, 3, fmt.Sprint("again-", i), at.Add(time.Second))
+		d.add(200, []contract.Departure{dep}, 3, fmt.Sprint("again-", i), "", at.Add(time.Second))
 	}
 	r := d.report()
 	if len(r.Drift) != MaxDriftEntries || r.Omitted != 100+20*3 {

@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -142,8 +144,10 @@ func TestInspectorInBrowser(t *testing.T) {
 // of it runs.
 func TestInspectorInBrowserInProxyMode(t *testing.T) {
 	const token = `tok_<img src=x onerror="window.__xss = 3">`
+	var n atomic.Int64
 	up := startUpstream(t, false, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("X-Request-Id", fmt.Sprintf("req_8f3a2c%04d", n.Add(1))) // its own, as a real API's
 		body, _ := json.Marshal(map[string]any{"code": "ok", "data": map[string]string{"token": token}})
 		w.Write(body)
 	})
@@ -178,7 +182,9 @@ func TestInspectorInBrowserInProxyMode(t *testing.T) {
 	}
 	if *proxyScreenshot != "" {
 		run("unfold the newest request", chromedp.Click(chromedp.CSS(`#live .entry details summary`)))
-		waitUntil("its upstream drift shown", `document.querySelector('#live .entry details').open`)
+		waitUntil("its upstream answer shown", `document.querySelector('#live .entry details').open`)
+		// Tall enough for the drift summary and the entry's upstream answer.
+		run("make room for the upstream answer", chromedp.EmulateViewport(1200, 1500))
 		png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 		if err != nil {
 			t.Fatalf("screenshot: %v", err)

@@ -637,7 +637,7 @@ func TestInspectorShowsDriftInProxyMode(t *testing.T) {
 		`id="drift"`, `<span class="count">2 of 2</span>`, `<code>/data/token</code>`, "must be a uuid",
 		`<code>&#34;&lt;img src=x onerror=alert(1)&gt;&#34;</code>`, "<td>2</td>",
 		"the mock would have answered <code>invalid_request</code>",
-		`<li class="violation">/data/token: must be a uuid, got &#34;&lt;img src=x onerror=alert(1)&gt;&#34;</li>`,
+		`<span class="violation"><code>/data/token</code> must be a uuid, got &#34;&lt;img src=x onerror=alert(1)&gt;&#34;</span>`,
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the page lacks %q", want)

@@ -91,12 +91,12 @@ const (
 
 // driftView is one line of the drift summary.
 type driftView struct {
-	Status     int
-	Where      string // "status", "header NAME", or a JSON pointer
-	Rule, Got  string
-	Count      int
-	LastSeen   string
-	RequestIDs []string
+	Status    int
+	Where     string // "status", "header NAME", or a JSON pointer
+	Rule, Got string
+	Count     int
+	LastSeen  string
+	Requests  []driftRequest
 }
 
 // driftSummary makes the page's view of the drift report.
@@ -110,20 +110,31 @@ func (in *inspector) driftSummary() *driftSummary {
 		}
 		d.Items = append(d.Items, driftView{
 			Status: e.Status, Where: e.Place(), Rule: e.Rule, Got: e.Got, Count: e.Count,
-			LastSeen: e.LastSeen.Format("15:04:05"), RequestIDs: e.RequestIDs,
+			LastSeen: e.LastSeen.Format("15:04:05"), Requests: driftRequests(e),
 		})
 	}
 	return d
 }
 
-// upstreamView is what became of a request at the upstream, in proxy mode.
+// upstreamView is what became of a request at the upstream, in proxy mode,
+// or the answer replayed from a record: each departure is shown beside
+// what it names (the status, a header, a line of the body).
 type upstreamView struct {
-	Status    int
-	Duration  string
-	Error     string
+	// Replayed says the answer came from a record, not the upstream.
+	Replayed    bool
+	Status      int
+	StatusDrift []string
+	Duration    string
+	Error       string
+	// RequestID is the upstream's X-Request-Id, the id Benji's support
+	// knows the request by; empty when it sent none.
 	RequestID string
-	// Drift lists the answer's departures as "where: rule, got value".
-	Drift        []string
+	Headers   []headerLine
+	Body      bodyView
+	// EmptyBody, BodyOmitted and Truncated are as for the request's body.
+	EmptyBody, BodyOmitted, Truncated bool
+	// Departures counts the departures listed; DriftOmitted those not kept.
+	Departures   int
 	DriftOmitted int
 }
 
@@ -232,7 +243,7 @@ func (in *inspector) pageView(q url.Values) (pageView, int) {
 	for i := range entries {
 		ev := in.entryView(&entries[i], budget > 0)
 		v.Live.Entries[i] = ev
-		budget -= ev.Body.cost()
+		budget -= ev.cost()
 		if ev.BodyOmitted {
 			v.Live.BodiesOmitted++
 		}
@@ -273,11 +284,7 @@ func (in *inspector) entryView(e *Entry, withBody bool) entryView {
 	}
 	v.WouldRefuse = e.WouldRefuse
 	if u := e.Upstream; u != nil {
-		v.Upstream = &upstreamView{Status: u.Status, Duration: u.Duration.Round(10 * time.Microsecond).String(),
-			Error: u.Error, RequestID: u.RequestID, DriftOmitted: u.DriftOmitted}
-		for _, d := range u.Drift {
-			v.Upstream.Drift = append(v.Upstream.Drift, d.String())
-		}
+		v.Upstream = in.upstreamView(u, withBody)
 	}
 	if r := e.Request; r != nil {
 		v.Decoded = true

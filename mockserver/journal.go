@@ -19,7 +19,8 @@ const maxJournalBody = 4 << 10
 // bytes; a 400's violations at 50, each message at 120 bytes. A 400 comes
 // to about 4 + 50 x 0.2 + 0.5 = 14.5 KiB at most. In proxy mode an entry
 // adds the upstream's answer: its body at 2 KiB, 10 departures of at most
-// 0.45 KiB each and its error at 256 bytes, about 7 KiB more. A journal of
+// 0.45 KiB each, its error at 256 bytes and at most 6 headers of 128-byte
+// values, about 8 KiB more. A journal of
 // N entries holds at most N times this much.
 const MaxEntryBytes = 24 << 10
 

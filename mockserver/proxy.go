@@ -311,7 +311,9 @@ func (u *upstreamExchange) answer() *UpstreamAnswer {
 	a := &UpstreamAnswer{Status: u.status, RequestID: u.requestID, Duration: u.duration, Error: u.failure, DriftOmitted: u.omitted}
 	if len(u.body) > 0 {
 		a.Body = cutString(string(u.body[:min(len(u.body), maxEntryUpstreamBody)]), maxEntryUpstreamBody)
+		a.Truncated = len(a.Body) != len(u.body)
 	}
+	a.Header = headersThatMatter(u.header, u.departures)
 	for i, d := range u.departures {
 		if i == maxEntryDepartures {
 			a.DriftOmitted += len(u.departures) - i
@@ -347,7 +349,7 @@ func (p *proxy) checkAnswer(r *http.Request, x *exchange, a answer) {
 		}
 	}
 	u.departures, u.omitted = p.cat.contract.CheckAnswer(a.status, u.header, u.body)
-	p.drift.add(a.status, u.departures, u.omitted, x.requestID, time.Now())
+	p.drift.add(a.status, u.departures, u.omitted, x.requestID, u.requestID, time.Now())
 	if len(u.departures) == 0 {
 		if a.status == http.StatusOK {
 			// The token the upstream issued, for RequestForToken.

@@ -596,7 +596,8 @@ func TestProxiedEntriesStayBounded(t *testing.T) {
 		errs = append(errs, `{"field":`+strings.Repeat("9", 30)+`,"message":{"`+strings.Repeat("k", i)+`":"`+strings.Repeat(unit, 25)+`"}}`)
 	}
 	upstreamBody := `{"code":"` + ctl + `","errors":[` + strings.Join(errs, ",") + `]}`
-	up := startUpstream(t, false, answers(400, upstreamBody))
+	long := strings.Repeat("<&", 500) // each character takes 6 bytes once encoded
+	up := startUpstream(t, false, answers(400, upstreamBody, "X-Request-Id", long, "Retry-After", long, "Content-Type", "application/json; x="+long))
 	ts, _, _ := startProxy(t, up.URL)
 	var actions []string
 	for range 150 {
@@ -607,8 +608,8 @@ func TestProxiedEntriesStayBounded(t *testing.T) {
 		t.Fatalf("got %d, want the upstream's 400 as sent", got.status)
 	}
 	e := onlyEntry(t, ts)
-	if len(e.Violations) != 50 || e.Upstream == nil || len(e.Upstream.Drift) != 10 || e.Upstream.DriftOmitted == 0 {
-		t.Fatalf("entry: %d violations, upstream %+v; want 50 and 10 departures listed, the rest counted", len(e.Violations), e.Upstream)
+	if len(e.Violations) != 50 || e.Upstream == nil || len(e.Upstream.Drift) != 10 || e.Upstream.DriftOmitted == 0 || len(e.Upstream.Header) != 3 || !e.Upstream.Truncated {
+		t.Fatalf("entry: %d violations, upstream %.300v; want 50, 10 departures listed, the rest counted, 3 headers, the body truncated", len(e.Violations), e.Upstream)
 	}
 	if n := entrySize(t, e); n > mockserver.MaxEntryBytes {
 		t.Errorf("entry is %d bytes, over MaxEntryBytes %d", n, mockserver.MaxEntryBytes)

@@ -13,7 +13,7 @@ import (
 	"github.com/benjiconnect/benji/mockserver"
 )
 
-func TestQueuedFaults(t *testing.T) {
+func TestQueuedFaultsShapeTheNextAnswers(t *testing.T) {
 	t.Run("a status for the next two requests, then normal answers", func(t *testing.T) {
 		ts := mockserver.NewTestServer(t)
 		if err := ts.QueueFault(mockserver.Fault{Status: 500, Times: 2}); err != nil {
@@ -122,7 +122,7 @@ func TestQueuedFaults(t *testing.T) {
 	})
 }
 
-func TestAdminAPI(t *testing.T) {
+func TestAdminAPIQueuesFaultsReadsTheJournalAndClearsBoth(t *testing.T) {
 	ts := mockserver.NewTestServer(t)
 	admin := ts.URL + "/__mock"
 
@@ -191,7 +191,7 @@ func TestAdminCanBeTurnedOff(t *testing.T) {
 	}
 }
 
-func TestJournal(t *testing.T) {
+func TestJournalKeepsTheNewestEntriesAndFiltersThem(t *testing.T) {
 	ts := mockserver.NewTestServer(t, func(o *mockserver.Options) { o.JournalSize = 3 })
 	var tokens []string
 	for range 5 {

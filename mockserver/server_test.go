@@ -248,7 +248,7 @@ func TestPreferPicksADocumentedAnswer(t *testing.T) {
 	})
 }
 
-func TestHealthAndSpec(t *testing.T) {
+func TestHealthAndSpecAnswerWithoutBeingJournaled(t *testing.T) {
 	ts := mockserver.NewTestServer(t)
 	if a := request(t, "GET", ts.URL+"/healthz", ""); a.status != 200 {
 		t.Errorf("/healthz status = %d", a.status)

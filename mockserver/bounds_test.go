@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/benjiconnect/benji/gen"
+	"github.com/benjiconnect/benji/internal/loopback"
 	"github.com/benjiconnect/benji/mockserver"
 )
 
@@ -69,7 +70,7 @@ func TestHostileRequestsStayBounded(t *testing.T) {
 			id := "bounds-" + strings.ReplaceAll(tc.name, " ", "-")
 			h := append([]string{"Authorization", "Bearer " + partnerToken, "Content-Type", "application/json", "X-Request-Id", id}, tc.header...)
 			a := request(t, http.MethodPost, ts.URL+tc.path, tc.body, h...)
-			waitFor(t, "the request's log line", func() bool { return strings.Contains(logs.String(), "request_id="+id+" ") })
+			loopback.WaitFor(t, "the request's log line", func() bool { return strings.Contains(logs.String(), "request_id="+id+" ") })
 			if a.status != tc.wantStatus {
 				t.Fatalf("status = %d, want %d; body %.300s", a.status, tc.wantStatus, a.body)
 			}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/benjiconnect/benji/gen"
+	"github.com/benjiconnect/benji/internal/loopback"
 	"github.com/benjiconnect/benji/mockserver"
 )
 
@@ -96,7 +97,7 @@ func TestQueuedFaultsShapeTheNextAnswers(t *testing.T) {
 			t.Fatalf("got status %d, want a dropped connection", resp.StatusCode)
 		}
 		// The journal entry is written after the connection closes.
-		waitFor(t, "the dropped request in the journal", func() bool { return len(ts.Requests(mockserver.Filter{})) == 1 })
+		loopback.WaitFor(t, "the dropped request in the journal", func() bool { return len(ts.Requests(mockserver.Filter{})) == 1 })
 		if e := ts.Requests(mockserver.Filter{}); e[0].Outcome != "dropped" || e[0].Status != 0 {
 			t.Errorf("journal = %+v, want one dropped entry", e)
 		}

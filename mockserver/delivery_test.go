@@ -2,7 +2,6 @@ package mockserver_test
 
 import (
 	"bufio"
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/benjiconnect/benji/internal/loopback"
 	"github.com/benjiconnect/benji/mockserver"
 )
 
@@ -184,15 +184,8 @@ func TestShutdownNeverCallsDeliveredWhatAClientDidNotGetWhole(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ctx, stop := context.WithCancel(context.Background())
-	defer stop()
-	served := make(chan error, 1)
-	go func() { served <- s.Serve(ctx, smallBuffers{ln}) }()
+	srv := loopback.Serve(t, s.Serve, func(ln net.Listener) net.Listener { return smallBuffers{ln} })
+	addr := srv.Addr
 
 	behaviors := []string{"fast", "slow", "paused", "stops part way"}
 	// Serve is stopped once each client has its status line and the fast
@@ -218,18 +211,14 @@ func TestShutdownNeverCallsDeliveredWhatAClientDidNotGetWhole(t *testing.T) {
 	if !waitGroup(&headers, 60*time.Second) || !waitGroup(&fast, 60*time.Second) {
 		t.Fatal("the clients did not all get their status line, or the fast ones their answer")
 	}
-	stop() // SIGTERM
-	select {
-	case <-served:
-	case <-time.After(30 * time.Second):
-		t.Fatal("Serve did not return")
-	}
+	srv.Cancel() // SIGTERM
+	srv.Wait(t)
 	close(resume)
 	var all []received
 	for range clients {
 		all = append(all, <-results)
 	}
-	waitFor(t, "every request journaled", func() bool { return len(s.Requests(mockserver.Filter{})) == clients })
+	loopback.WaitFor(t, "every request journaled", func() bool { return len(s.Requests(mockserver.Filter{})) == clients })
 	entries := map[string]mockserver.Entry{}
 	for _, e := range s.Requests(mockserver.Filter{}) {
 		entries[e.RequestID] = e

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/benjiconnect/benji/internal/loopback"
 	"github.com/benjiconnect/benji/mockserver"
 )
 
@@ -474,7 +475,7 @@ func TestInspectorPollsAreLoggedAtDebug(t *testing.T) {
 		}
 	}
 	request(t, "GET", ts.URL+"/__mock/", "")
-	waitFor(t, "the page's log line", func() bool { return strings.Contains(logs.String(), "path=/__mock/ ") })
+	loopback.WaitFor(t, "the page's log line", func() bool { return strings.Contains(logs.String(), "path=/__mock/ ") })
 	if strings.Contains(logs.String(), "/__mock/ui/live") {
 		t.Errorf("the fragment's polls are logged at info level:\n%s", logs.String())
 	}

@@ -232,9 +232,7 @@ func TestChunkedBodyOverTheLimit(t *testing.T) {
 	}{{900, 200}, {1000, 200}, {1001, 413}} {
 		body := `{"mode":1,"display_name":"` + strings.Repeat("x", tc.size-len(`{"mode":1,"display_name":""}`)) + `"}`
 		// An io.Reader that is not a *strings.Reader: net/http sends it chunked.
-		req, _ := http.NewRequest("POST", ts.URL+createPath, io.MultiReader(strings.NewReader(body)))
-		req.Header.Set("Authorization", "Bearer t")
-		req.Header.Set("Content-Type", "application/json")
+		req := apiRequest(ts.URL+createPath, io.MultiReader(strings.NewReader(body)), "t")
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)

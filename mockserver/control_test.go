@@ -88,9 +88,7 @@ func TestQueuedFaultsShapeTheNextAnswers(t *testing.T) {
 		if err := ts.QueueFault(mockserver.Fault{Drop: true}); err != nil {
 			t.Fatal(err)
 		}
-		req, _ := http.NewRequest("POST", ts.URL+createPath, strings.NewReader(seedConnect))
-		req.Header.Set("Authorization", "Bearer x")
-		req.Header.Set("Content-Type", "application/json")
+		req := apiRequest(ts.URL+createPath, strings.NewReader(seedConnect), "x")
 		resp, err := http.DefaultClient.Do(req)
 		if err == nil {
 			resp.Body.Close()

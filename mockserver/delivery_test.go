@@ -69,9 +69,7 @@ func TestAnAnswerThatCouldNotBePushedOutIsDropped(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			req, _ := http.NewRequest(http.MethodPost, createPath, strings.NewReader(seedTransfer))
-			req.Header.Set("Authorization", "Bearer "+partnerToken)
-			req.Header.Set("Content-Type", "application/json")
+			req := apiRequest(createPath, strings.NewReader(seedTransfer), partnerToken)
 			req.Header.Set("X-Request-Id", "gone-1")
 			w := &unflushedWriter{header: http.Header{}, writeFails: tc.writeFails}
 			s.ServeHTTP(w, req)
@@ -110,9 +108,7 @@ func TestAWriterThatCannotFlushDelivers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req, _ := http.NewRequest(http.MethodPost, createPath, strings.NewReader(seedTransfer))
-	req.Header.Set("Authorization", "Bearer "+partnerToken)
-	req.Header.Set("Content-Type", "application/json")
+	req := apiRequest(createPath, strings.NewReader(seedTransfer), partnerToken)
 	w := &plainWriter{header: http.Header{}}
 	s.ServeHTTP(w, req)
 	if e := s.Requests(mockserver.Filter{}); len(e) != 1 || e[0].Outcome != mockserver.OutcomeOK || w.status != 200 {
@@ -391,9 +387,7 @@ func TestTheJournalHasTheRequestBeforeTheClientHasItsAnswer(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			req, _ := http.NewRequest(http.MethodPost, createPath, strings.NewReader(tc.body))
-			req.Header.Set("Authorization", "Bearer "+partnerToken)
-			req.Header.Set("Content-Type", "application/json")
+			req := apiRequest(createPath, strings.NewReader(tc.body), partnerToken)
 			w := &wireWriter{header: http.Header{}, journaled: -1, journal: func() int { return len(s.Requests(mockserver.Filter{})) }}
 			s.ServeHTTP(w, req)
 			if w.journaled != 1 {
@@ -435,9 +429,7 @@ func TestAResetIsNotFlushedAgain(t *testing.T) {
 	if err := s.QueueFault(mockserver.Fault{Status: 500, Reset: true}); err != nil {
 		t.Fatal(err)
 	}
-	req, _ := http.NewRequest(http.MethodPost, createPath, strings.NewReader(seedTransfer))
-	req.Header.Set("Authorization", "Bearer "+partnerToken)
-	req.Header.Set("Content-Type", "application/json")
+	req := apiRequest(createPath, strings.NewReader(seedTransfer), partnerToken)
 	w := &hijackedWriter{unflushedWriter: unflushedWriter{header: http.Header{}}}
 	s.ServeHTTP(w, req)
 	if e := s.Requests(mockserver.Filter{}); len(e) != 1 || e[0].Outcome != mockserver.OutcomeReset || !w.hijacked {

@@ -307,9 +307,7 @@ func TestShutdownCutsAndRecordsWhatIsLeft(t *testing.T) {
 			}
 			got := make(chan error, 1)
 			go func() {
-				req, _ := http.NewRequest("POST", srv.URL+createPath, strings.NewReader(seedConnect))
-				req.Header.Set("Authorization", "Bearer x")
-				req.Header.Set("Content-Type", "application/json")
+				req := apiRequest(srv.URL+createPath, strings.NewReader(seedConnect), "x")
 				resp, err := http.DefaultClient.Do(req)
 				if err == nil {
 					resp.Body.Close()
@@ -429,9 +427,7 @@ func TestResetFault(t *testing.T) {
 	if err := ts.QueueFault(mockserver.Fault{Status: 500, Reset: true}); err != nil {
 		t.Fatal(err)
 	}
-	req, _ := http.NewRequest("POST", ts.URL+createPath, strings.NewReader(seedConnect))
-	req.Header.Set("Authorization", "Bearer t")
-	req.Header.Set("Content-Type", "application/json")
+	req := apiRequest(ts.URL+createPath, strings.NewReader(seedConnect), "t")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatalf("the status and headers should arrive: %v", err)
@@ -451,9 +447,7 @@ func TestResetFault(t *testing.T) {
 // the second counts.
 func TestPreferHeadersAreOneList(t *testing.T) {
 	ts := mockserver.NewTestServer(t)
-	req, _ := http.NewRequest(http.MethodPost, ts.URL+createPath, strings.NewReader(seedConnect))
-	req.Header.Set("Authorization", "Bearer "+partnerToken)
-	req.Header.Set("Content-Type", "application/json")
+	req := apiRequest(ts.URL+createPath, strings.NewReader(seedConnect), partnerToken)
 	req.Header["Prefer"] = []string{"respond-async", "code=429"}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

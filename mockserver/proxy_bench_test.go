@@ -28,9 +28,7 @@ func BenchmarkProxyCreateToken(b *testing.B) {
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			req, _ := http.NewRequest(http.MethodPost, ts.URL+createPath, strings.NewReader(seedConnect))
-			req.Header.Set("Authorization", "Bearer "+partnerToken)
-			req.Header.Set("Content-Type", "application/json")
+			req := apiRequest(ts.URL+createPath, strings.NewReader(seedConnect), partnerToken)
 			resp, err := client.Do(req)
 			if err != nil {
 				b.Error(err)

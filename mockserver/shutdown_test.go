@@ -25,9 +25,7 @@ func TestServeShutsDownGracefullyWithARequestInFlight(t *testing.T) {
 	}
 	status := make(chan int, 1)
 	go func() {
-		req, _ := http.NewRequest("POST", url+createPath, strings.NewReader(seedConnect))
-		req.Header.Set("Authorization", "Bearer x")
-		req.Header.Set("Content-Type", "application/json")
+		req := apiRequest(url+createPath, strings.NewReader(seedConnect), "x")
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Errorf("in-flight request failed: %v", err)

@@ -1,10 +1,12 @@
 package doctable
 
 import (
+	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -54,5 +56,39 @@ func TestReadSplitsRowsIntoNamedCells(t *testing.T) {
 	}
 	if got := slices.Sorted(maps.Keys(rows[1].Cells)); !slices.Equal(got, []string{"bound", "what"}) {
 		t.Errorf("a short row has cells %v, want what and bound", got)
+	}
+}
+
+// reported is a testing.TB that keeps what CheckBounds reports.
+type reported struct {
+	testing.TB
+	errors []string
+}
+
+func (r *reported) Helper() {}
+func (r *reported) Errorf(format string, args ...any) {
+	r.errors = append(r.errors, fmt.Sprintf(format, args...))
+}
+
+func TestCheckBoundsReportsEachDisagreement(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "doc.md")
+	doc := "## Bounds\n\n| what | bound | constant |\n|---|---|---|\n" +
+		"| right | 64 KiB | `Right` |\n| wrong value | 2 min | `Wrong` |\n| wrong unit | 30 | `Unit` |\n| gone | 1 | `Gone` |\n| not a number | many | `Words` |\n"
+	if err := os.WriteFile(path, []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := &reported{TB: t}
+	CheckBounds(r, path, "## Bounds", "bound", "constant", map[string]Quantity{
+		"Right": Size(64 << 10), "Wrong": Duration(time.Minute), "Unit": Duration(30 * time.Second),
+		"Words": Count(3), "Unstated": Count(1),
+	})
+	want := []string{"Wrong", "Unit", "Gone", "Words", "Unstated"}
+	if len(r.errors) != len(want) {
+		t.Fatalf("reported %d problems, want %d (%v): %q", len(r.errors), len(want), want, r.errors)
+	}
+	for i, name := range want {
+		if !strings.Contains(r.errors[i], name) {
+			t.Errorf("report %d is %q, want one naming %s", i, r.errors[i], name)
+		}
 	}
 }

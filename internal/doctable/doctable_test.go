@@ -40,13 +40,19 @@ func TestParseReadsTheDocsUnits(t *testing.T) {
 	}
 }
 
-func TestReadSplitsRowsIntoNamedCells(t *testing.T) {
+// writeDoc writes text to a Markdown file of its own and returns its path.
+func writeDoc(t *testing.T, text string) string {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "doc.md")
-	doc := "# Doc\n\n## Other\n\n| a | b |\n|---|---|\n| no | no |\n\n## Bounds\n\nText.\n\n" +
-		"| what | bound | constant |\n|---|:---:|---|\n| a `x|y` pipe \\| here | 1 KiB | `K` |\n| short | 2 |\n\nAfter.\n| not | this |\n"
-	if err := os.WriteFile(path, []byte(doc), 0o644); err != nil {
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	return path
+}
+
+func TestReadSplitsRowsIntoNamedCells(t *testing.T) {
+	path := writeDoc(t, "# Doc\n\n## Other\n\n| a | b |\n|---|---|\n| no | no |\n\n## Bounds\n\nText.\n\n" +
+		"| what | bound | constant |\n|---|:---:|---|\n| a `x|y` pipe \\| here | 1 KiB | `K` |\n| short | 2 |\n\nAfter.\n| not | this |\n")
 	rows := Read(t, path, "## Bounds")
 	if len(rows) != 2 {
 		t.Fatalf("%d rows, want 2: %+v", len(rows), rows)
@@ -71,12 +77,8 @@ func (r *reported) Errorf(format string, args ...any) {
 }
 
 func TestCheckBoundsReportsEachDisagreement(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "doc.md")
-	doc := "## Bounds\n\n| what | bound | constant |\n|---|---|---|\n" +
-		"| right | 64 KiB | `Right` |\n| wrong value | 2 min | `Wrong` |\n| wrong unit | 30 | `Unit` |\n| gone | 1 | `Gone` |\n| not a number | many | `Words` |\n"
-	if err := os.WriteFile(path, []byte(doc), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	path := writeDoc(t, "## Bounds\n\n| what | bound | constant |\n|---|---|---|\n" +
+		"| right | 64 KiB | `Right` |\n| wrong value | 2 min | `Wrong` |\n| wrong unit | 30 | `Unit` |\n| gone | 1 | `Gone` |\n| not a number | many | `Words` |\n")
 	r := &reported{TB: t}
 	CheckBounds(r, path, "## Bounds", "bound", "constant", map[string]Quantity{
 		"Right": Size(64 << 10), "Wrong": Duration(time.Minute), "Unit": Duration(30 * time.Second),

@@ -51,7 +51,7 @@ func writeDoc(t *testing.T, text string) string {
 }
 
 func TestReadSplitsRowsIntoNamedCells(t *testing.T) {
-	path := writeDoc(t, "# Doc\n\n## Other\n\n| a | b |\n|---|---|\n| no | no |\n\n## Bounds\n\nText.\n\n" +
+	path := writeDoc(t, "# Doc\n\n## Other\n\n| a | b |\n|---|---|\n| no | no |\n\n## Bounds\n\nText.\n\n"+
 		"| what | bound | constant |\n|---|:---:|---|\n| a `x|y` pipe \\| here | 1 KiB | `K` |\n| short | 2 |\n\nAfter.\n| not | this |\n")
 	rows := Read(t, path, "## Bounds")
 	if len(rows) != 2 {
@@ -77,7 +77,7 @@ func (r *reported) Errorf(format string, args ...any) {
 }
 
 func TestCheckBoundsReportsEachDisagreement(t *testing.T) {
-	path := writeDoc(t, "## Bounds\n\n| what | bound | constant |\n|---|---|---|\n" +
+	path := writeDoc(t, "## Bounds\n\n| what | bound | constant |\n|---|---|---|\n"+
 		"| right | 64 KiB | `Right` |\n| wrong value | 2 min | `Wrong` |\n| wrong unit | 30 | `Unit` |\n| gone | 1 | `Gone` |\n| not a number | many | `Words` |\n")
 	r := &reported{TB: t}
 	CheckBounds(r, path, "## Bounds", "bound", "constant", map[string]Quantity{

@@ -159,7 +159,7 @@ func TestUnknownTokenIsUnauthorized(t *testing.T) {
 	}
 }
 
-func TestRetries(t *testing.T) {
+func TestRetriesRateLimitsGatewaysAndLostAnswersOnly(t *testing.T) {
 	t.Run("429 then success, the same body each time", func(t *testing.T) {
 		ts := mockserver.NewTestServer(t)
 		ts.QueueFault(mockserver.Fault{Status: 429, Times: 2})
@@ -253,7 +253,7 @@ func TestRetries(t *testing.T) {
 	})
 }
 
-func TestDeadlines(t *testing.T) {
+func TestTheCallersContextBoundsEveryAttemptAndWait(t *testing.T) {
 	t.Run("the caller's deadline ends a slow attempt", func(t *testing.T) {
 		ts := mockserver.NewTestServer(t)
 		ts.QueueFault(mockserver.Fault{Delay: time.Minute})
@@ -295,7 +295,7 @@ func TestDeadlines(t *testing.T) {
 	})
 }
 
-func TestValidationOption(t *testing.T) {
+func TestValidationOptionRefusesBeforeSending(t *testing.T) {
 	ts := mockserver.NewTestServer(t)
 	c := newClient(t, ts.URL, contractcheck.Option())
 	_, err := c.CreateToken(context.Background(), client.Request{Mode: client.Transfer, DisplayName: "x",

@@ -31,8 +31,9 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println("token issued:", len(tok.Value) == 36)
-	// Output: token issued: true
+	// tok.Value goes to the partner's app, which initialises the SDK with it.
+	fmt.Println("token issued:", tok.Value != "", "attempts:", tok.Attempts)
+	// Output: token issued: true attempts: 1
 }
 
 // Errors that Benji answers are *APIError values; the helpers cover the

@@ -10,6 +10,13 @@ import (
 	"time"
 )
 
+// The zero RetryPolicy's values.
+const (
+	defaultMaxAttempts = 3
+	defaultBaseDelay   = 200 * time.Millisecond
+	defaultMaxDelay    = 5 * time.Second
+)
+
 // RetryPolicy says how CreateToken retries: on 429, 502, 503 and 504, and on
 // transport failures where no answer arrived; never on another status. The
 // zero RetryPolicy is the default: 3 attempts, 200ms base, 5s cap. Waits
@@ -28,7 +35,7 @@ type RetryPolicy struct {
 
 func (p RetryPolicy) attempts() int {
 	if p.MaxAttempts <= 0 {
-		return 3
+		return defaultMaxAttempts
 	}
 	return p.MaxAttempts
 }
@@ -39,10 +46,10 @@ func (p RetryPolicy) attempts() int {
 func (p RetryPolicy) backoff(attempt int, retryAfter time.Duration) time.Duration {
 	base, ceiling := p.BaseDelay, p.MaxDelay
 	if base <= 0 {
-		base = 200 * time.Millisecond
+		base = defaultBaseDelay
 	}
 	if ceiling <= 0 {
-		ceiling = 5 * time.Second
+		ceiling = defaultMaxDelay
 	}
 	if retryAfter > 0 {
 		return min(retryAfter, ceiling)

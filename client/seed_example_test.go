@@ -108,7 +108,7 @@ func TestSeedRequestsAsTheReferenceShowsThem(t *testing.T) {
 
 // Extra adds fields the client has no field for, and replaces typed ones of
 // the same name.
-func TestExtraFields(t *testing.T) {
+func TestExtraFieldsAreSentAndReplaceTypedOnes(t *testing.T) {
 	got := sent(client.Request{Mode: client.Connect, DisplayName: "typed", PartnershipID: "49",
 		Extra: map[string]any{"display_name": "extra", "new_field": []int{1, 2}}})
 	want := `{"display_name":"extra","mode":1,"new_field":[1,2],"partnership_id":"49"}`

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/benjiconnect/benji/internal/loopback"
 	"github.com/benjiconnect/benji/mockserver"
 )
 
@@ -49,7 +50,7 @@ func TestClientDropsMidBody(t *testing.T) {
 	}
 	fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer t\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"mode\":", createPath)
 	conn.Close()
-	waitFor(t, "the cut request in the journal", func() bool { return len(ts.Requests(mockserver.Filter{})) == 1 })
+	loopback.WaitFor(t, "the cut request in the journal", func() bool { return len(ts.Requests(mockserver.Filter{})) == 1 })
 	if e := ts.Requests(mockserver.Filter{})[0]; e.Status != 0 || e.Outcome != mockserver.OutcomeDropped {
 		t.Errorf("journal entry = %+v, want a dropped request", e)
 	}

@@ -37,6 +37,33 @@ func benchServe(b *testing.B, h http.Handler, body string) {
 	}
 }
 
+// benchAnswers serves req to h in b's loop, failing at the first answer
+// whose status is not want, and returns the size of the last answer's body.
+func benchAnswers(b *testing.B, h http.Handler, req *http.Request, want int) int {
+	w := &discardWriter{header: http.Header{}}
+	b.ReportAllocs()
+	for b.Loop() {
+		clear(w.header)
+		w.status, w.n = 0, 0
+		h.ServeHTTP(w, req)
+		if w.status != want {
+			b.Fatalf("status %d, want %d", w.status, want)
+		}
+	}
+	return w.n
+}
+
+// journalBodies has h answer n API requests, body after body, as a loaded
+// mock would have.
+func journalBodies(h http.Handler, n int, bodies ...string) {
+	for i := range n {
+		req := httptest.NewRequest(http.MethodPost, createPath, strings.NewReader(bodies[i%len(bodies)]))
+		req.Header.Set("Authorization", "Bearer bench")
+		req.Header.Set("Content-Type", "application/json")
+		h.ServeHTTP(httptest.NewRecorder(), req)
+	}
+}
+
 type rewindBody struct{ strings.Reader }
 
 func (*rewindBody) Close() error { return nil }

@@ -10,13 +10,17 @@ import (
 // A request's body: read within MaxBodyBytes, and within the budget of
 // body bytes in flight (Options.MaxBodyBytesInFlight).
 
+// maxDeclaredPrealloc is the most a declared Content-Length sizes a body's
+// first buffer.
+const maxDeclaredPrealloc = 16 << 10
+
 // readBody reads at most limit+1 bytes, so that a body over the limit shows.
 // The buffer grows with what arrives: a declared length only sizes the first
-// allocation, and at most to 16 KiB, so a false one costs nothing.
+// allocation, and at most to maxDeclaredPrealloc, so a false one costs nothing.
 func readBody(r io.Reader, declared, limit int64) ([]byte, error) {
 	size := int64(512)
 	if declared >= 0 {
-		size = min(declared, limit, 16<<10) + 1 // +1: to see a body longer than declared
+		size = min(declared, limit, maxDeclaredPrealloc) + 1 // +1: to see a body longer than declared
 	}
 	buf := make([]byte, 0, size)
 	for {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/benjiconnect/benji/gen"
+	"github.com/benjiconnect/benji/internal/loopback"
 	"github.com/benjiconnect/benji/mockserver"
 )
 
@@ -69,7 +70,7 @@ func TestHostileRequestsStayBounded(t *testing.T) {
 			id := "bounds-" + strings.ReplaceAll(tc.name, " ", "-")
 			h := append([]string{"Authorization", "Bearer " + partnerToken, "Content-Type", "application/json", "X-Request-Id", id}, tc.header...)
 			a := request(t, http.MethodPost, ts.URL+tc.path, tc.body, h...)
-			waitFor(t, "the request's log line", func() bool { return strings.Contains(logs.String(), "request_id="+id+" ") })
+			loopback.WaitFor(t, "the request's log line", func() bool { return strings.Contains(logs.String(), "request_id="+id+" ") })
 			if a.status != tc.wantStatus {
 				t.Fatalf("status = %d, want %d; body %.300s", a.status, tc.wantStatus, a.body)
 			}
@@ -231,9 +232,7 @@ func TestChunkedBodyOverTheLimit(t *testing.T) {
 	}{{900, 200}, {1000, 200}, {1001, 413}} {
 		body := `{"mode":1,"display_name":"` + strings.Repeat("x", tc.size-len(`{"mode":1,"display_name":""}`)) + `"}`
 		// An io.Reader that is not a *strings.Reader: net/http sends it chunked.
-		req, _ := http.NewRequest("POST", ts.URL+createPath, io.MultiReader(strings.NewReader(body)))
-		req.Header.Set("Authorization", "Bearer t")
-		req.Header.Set("Content-Type", "application/json")
+		req := apiRequest(ts.URL+createPath, io.MultiReader(strings.NewReader(body)), "t")
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)

@@ -54,9 +54,7 @@ func TestBodiesInFlightManyAtOnce(t *testing.T) {
 	got := map[int]int{}
 	for i := range clients {
 		wg.Go(func() {
-			req, _ := http.NewRequest(http.MethodPost, ts.URL+createPath, strings.NewReader(body))
-			req.Header.Set("Authorization", "Bearer "+partnerToken)
-			req.Header.Set("Content-Type", "application/json")
+			req := apiRequest(ts.URL+createPath, strings.NewReader(body), partnerToken)
 			resp, err := http.DefaultClient.Do(req)
 			if err != nil {
 				t.Errorf("client %d got no answer: %.200v", i, err)

@@ -10,10 +10,11 @@ import (
 	"time"
 
 	"github.com/benjiconnect/benji/gen"
+	"github.com/benjiconnect/benji/internal/loopback"
 	"github.com/benjiconnect/benji/mockserver"
 )
 
-func TestQueuedFaults(t *testing.T) {
+func TestQueuedFaultsShapeTheNextAnswers(t *testing.T) {
 	t.Run("a status for the next two requests, then normal answers", func(t *testing.T) {
 		ts := mockserver.NewTestServer(t)
 		if err := ts.QueueFault(mockserver.Fault{Status: 500, Times: 2}); err != nil {
@@ -87,16 +88,14 @@ func TestQueuedFaults(t *testing.T) {
 		if err := ts.QueueFault(mockserver.Fault{Drop: true}); err != nil {
 			t.Fatal(err)
 		}
-		req, _ := http.NewRequest("POST", ts.URL+createPath, strings.NewReader(seedConnect))
-		req.Header.Set("Authorization", "Bearer x")
-		req.Header.Set("Content-Type", "application/json")
+		req := apiRequest(ts.URL+createPath, strings.NewReader(seedConnect), "x")
 		resp, err := http.DefaultClient.Do(req)
 		if err == nil {
 			resp.Body.Close()
 			t.Fatalf("got status %d, want a dropped connection", resp.StatusCode)
 		}
 		// The journal entry is written after the connection closes.
-		waitFor(t, "the dropped request in the journal", func() bool { return len(ts.Requests(mockserver.Filter{})) == 1 })
+		loopback.WaitFor(t, "the dropped request in the journal", func() bool { return len(ts.Requests(mockserver.Filter{})) == 1 })
 		if e := ts.Requests(mockserver.Filter{}); e[0].Outcome != "dropped" || e[0].Status != 0 {
 			t.Errorf("journal = %+v, want one dropped entry", e)
 		}
@@ -122,7 +121,7 @@ func TestQueuedFaults(t *testing.T) {
 	})
 }
 
-func TestAdminAPI(t *testing.T) {
+func TestAdminAPIQueuesFaultsReadsTheJournalAndClearsBoth(t *testing.T) {
 	ts := mockserver.NewTestServer(t)
 	admin := ts.URL + "/__mock"
 
@@ -191,7 +190,7 @@ func TestAdminCanBeTurnedOff(t *testing.T) {
 	}
 }
 
-func TestJournal(t *testing.T) {
+func TestJournalKeepsTheNewestEntriesAndFiltersThem(t *testing.T) {
 	ts := mockserver.NewTestServer(t, func(o *mockserver.Options) { o.JournalSize = 3 })
 	var tokens []string
 	for range 5 {

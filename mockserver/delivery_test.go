@@ -2,7 +2,6 @@ package mockserver_test
 
 import (
 	"bufio"
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/benjiconnect/benji/internal/loopback"
 	"github.com/benjiconnect/benji/mockserver"
 )
 
@@ -69,9 +69,7 @@ func TestAnAnswerThatCouldNotBePushedOutIsDropped(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			req, _ := http.NewRequest(http.MethodPost, createPath, strings.NewReader(seedTransfer))
-			req.Header.Set("Authorization", "Bearer "+partnerToken)
-			req.Header.Set("Content-Type", "application/json")
+			req := apiRequest(createPath, strings.NewReader(seedTransfer), partnerToken)
 			req.Header.Set("X-Request-Id", "gone-1")
 			w := &unflushedWriter{header: http.Header{}, writeFails: tc.writeFails}
 			s.ServeHTTP(w, req)
@@ -110,9 +108,7 @@ func TestAWriterThatCannotFlushDelivers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req, _ := http.NewRequest(http.MethodPost, createPath, strings.NewReader(seedTransfer))
-	req.Header.Set("Authorization", "Bearer "+partnerToken)
-	req.Header.Set("Content-Type", "application/json")
+	req := apiRequest(createPath, strings.NewReader(seedTransfer), partnerToken)
 	w := &plainWriter{header: http.Header{}}
 	s.ServeHTTP(w, req)
 	if e := s.Requests(mockserver.Filter{}); len(e) != 1 || e[0].Outcome != mockserver.OutcomeOK || w.status != 200 {
@@ -184,15 +180,8 @@ func TestShutdownNeverCallsDeliveredWhatAClientDidNotGetWhole(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ctx, stop := context.WithCancel(context.Background())
-	defer stop()
-	served := make(chan error, 1)
-	go func() { served <- s.Serve(ctx, smallBuffers{ln}) }()
+	srv := loopback.Serve(t, s.Serve, func(ln net.Listener) net.Listener { return smallBuffers{ln} })
+	addr := srv.Addr
 
 	behaviors := []string{"fast", "slow", "paused", "stops part way"}
 	// Serve is stopped once each client has its status line and the fast
@@ -218,18 +207,14 @@ func TestShutdownNeverCallsDeliveredWhatAClientDidNotGetWhole(t *testing.T) {
 	if !waitGroup(&headers, 60*time.Second) || !waitGroup(&fast, 60*time.Second) {
 		t.Fatal("the clients did not all get their status line, or the fast ones their answer")
 	}
-	stop() // SIGTERM
-	select {
-	case <-served:
-	case <-time.After(30 * time.Second):
-		t.Fatal("Serve did not return")
-	}
+	srv.Cancel() // SIGTERM
+	srv.Wait(t)
 	close(resume)
 	var all []received
 	for range clients {
 		all = append(all, <-results)
 	}
-	waitFor(t, "every request journaled", func() bool { return len(s.Requests(mockserver.Filter{})) == clients })
+	loopback.WaitFor(t, "every request journaled", func() bool { return len(s.Requests(mockserver.Filter{})) == clients })
 	entries := map[string]mockserver.Entry{}
 	for _, e := range s.Requests(mockserver.Filter{}) {
 		entries[e.RequestID] = e
@@ -402,9 +387,7 @@ func TestTheJournalHasTheRequestBeforeTheClientHasItsAnswer(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			req, _ := http.NewRequest(http.MethodPost, createPath, strings.NewReader(tc.body))
-			req.Header.Set("Authorization", "Bearer "+partnerToken)
-			req.Header.Set("Content-Type", "application/json")
+			req := apiRequest(createPath, strings.NewReader(tc.body), partnerToken)
 			w := &wireWriter{header: http.Header{}, journaled: -1, journal: func() int { return len(s.Requests(mockserver.Filter{})) }}
 			s.ServeHTTP(w, req)
 			if w.journaled != 1 {
@@ -446,9 +429,7 @@ func TestAResetIsNotFlushedAgain(t *testing.T) {
 	if err := s.QueueFault(mockserver.Fault{Status: 500, Reset: true}); err != nil {
 		t.Fatal(err)
 	}
-	req, _ := http.NewRequest(http.MethodPost, createPath, strings.NewReader(seedTransfer))
-	req.Header.Set("Authorization", "Bearer "+partnerToken)
-	req.Header.Set("Content-Type", "application/json")
+	req := apiRequest(createPath, strings.NewReader(seedTransfer), partnerToken)
 	w := &hijackedWriter{unflushedWriter: unflushedWriter{header: http.Header{}}}
 	s.ServeHTTP(w, req)
 	if e := s.Requests(mockserver.Filter{}); len(e) != 1 || e[0].Outcome != mockserver.OutcomeReset || !w.hijacked {

@@ -11,7 +11,7 @@ import (
 	"github.com/benjiconnect/benji/gen"
 )
 
-func TestViewBody(t *testing.T) {
+func TestViewBodyPlacesViolationsBesideTheirLines(t *testing.T) {
 	for _, tc := range []struct {
 		name       string
 		body       string

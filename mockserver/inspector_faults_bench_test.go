@@ -41,18 +41,7 @@ func BenchmarkInspectorFaultQueue(b *testing.B) {
 	}
 	b.Run("page", func(b *testing.B) {
 		s := newFull(b)
-		w := &discardWriter{header: http.Header{}}
-		req := get("/__mock/")
-		b.ReportAllocs()
-		for b.Loop() {
-			clear(w.header)
-			w.status, w.n = 0, 0
-			s.ServeHTTP(w, req)
-			if w.status != http.StatusOK {
-				b.Fatalf("status %d", w.status)
-			}
-		}
-		b.ReportMetric(float64(w.n), "page-bytes")
+		b.ReportMetric(float64(benchAnswers(b, s, get("/__mock/"), http.StatusOK)), "page-bytes")
 	})
 	b.Run("poll-unchanged", func(b *testing.B) {
 		s := newFull(b)
@@ -60,26 +49,12 @@ func BenchmarkInspectorFaultQueue(b *testing.B) {
 		s.ServeHTTP(rec, get("/__mock/ui/live"))
 		req := get("/__mock/ui/live")
 		req.Header.Set("If-None-Match", rec.Header().Get("ETag"))
-		w := &discardWriter{header: http.Header{}}
-		b.ReportAllocs()
-		for b.Loop() {
-			clear(w.header)
-			w.status = 0
-			s.ServeHTTP(w, req)
-			if w.status != http.StatusNotModified {
-				b.Fatalf("status %d", w.status)
-			}
-		}
+		benchAnswers(b, s, req, http.StatusNotModified)
 	})
 	for _, pollers := range []int{0, 1, 3} {
 		b.Run("api-with-pollers/"+strconv.Itoa(pollers), func(b *testing.B) {
 			s := newFull(b)
-			for range 1000 {
-				req := httptest.NewRequest(http.MethodPost, createPath, strings.NewReader(seedTransfer))
-				req.Header.Set("Authorization", "Bearer bench")
-				req.Header.Set("Content-Type", "application/json")
-				s.ServeHTTP(httptest.NewRecorder(), req)
-			}
+			journalBodies(s, 1000, seedTransfer)
 			stop := make(chan struct{})
 			var wg sync.WaitGroup
 			var mu sync.Mutex

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/benjiconnect/benji/internal/loopback"
 	"github.com/benjiconnect/benji/mockserver"
 )
 
@@ -474,7 +475,7 @@ func TestInspectorPollsAreLoggedAtDebug(t *testing.T) {
 		}
 	}
 	request(t, "GET", ts.URL+"/__mock/", "")
-	waitFor(t, "the page's log line", func() bool { return strings.Contains(logs.String(), "path=/__mock/ ") })
+	loopback.WaitFor(t, "the page's log line", func() bool { return strings.Contains(logs.String(), "path=/__mock/ ") })
 	if strings.Contains(logs.String(), "/__mock/ui/live") {
 		t.Errorf("the fragment's polls are logged at info level:\n%s", logs.String())
 	}
@@ -559,12 +560,7 @@ func BenchmarkInspectorPage(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			for i := range 1000 {
-				req := httptest.NewRequest(http.MethodPost, createPath, strings.NewReader(bc.bodies[i%len(bc.bodies)]))
-				req.Header.Set("Authorization", "Bearer bench")
-				req.Header.Set("Content-Type", "application/json")
-				s.ServeHTTP(httptest.NewRecorder(), req)
-			}
+			journalBodies(s, 1000, bc.bodies...)
 			if e := s.Requests(mockserver.Filter{}); len(e) != 1000 || len(e[0].Violations) == 0 && bc.name == "largest" {
 				b.Fatalf("journal of %d entries", len(e))
 			}
@@ -574,17 +570,7 @@ func BenchmarkInspectorPage(b *testing.B) {
 			if omitted := strings.Contains(rec.Body.String(), `id="bodies-omitted"`); omitted != (bc.name == "largest") {
 				b.Fatalf("bodies omitted: %v", omitted)
 			}
-			w := &discardWriter{header: http.Header{}}
-			b.ReportAllocs()
-			for b.Loop() {
-				clear(w.header)
-				w.status, w.n = 0, 0
-				s.ServeHTTP(w, req)
-				if w.status != http.StatusOK {
-					b.Fatalf("status %d", w.status)
-				}
-			}
-			b.ReportMetric(float64(w.n), "page-bytes")
+			b.ReportMetric(float64(benchAnswers(b, s, req, http.StatusOK)), "page-bytes")
 		})
 	}
 	// What an open page costs an idle mock: one poll answered 304.
@@ -593,25 +579,12 @@ func BenchmarkInspectorPage(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		for range 1000 {
-			req := httptest.NewRequest(http.MethodPost, createPath, strings.NewReader(seedTransfer))
-			req.Header.Set("Authorization", "Bearer bench")
-			req.Header.Set("Content-Type", "application/json")
-			s.ServeHTTP(httptest.NewRecorder(), req)
-		}
+		journalBodies(s, 1000, seedTransfer)
 		req := httptest.NewRequest(http.MethodGet, "http://localhost/__mock/ui/live?limit=1000", nil)
-		w := &discardWriter{header: http.Header{}}
-		s.ServeHTTP(w, req)
-		req.Header.Set("If-None-Match", w.header.Get("ETag"))
-		b.ReportAllocs()
-		for b.Loop() {
-			clear(w.header)
-			w.status = 0
-			s.ServeHTTP(w, req)
-			if w.status != http.StatusNotModified {
-				b.Fatalf("status %d", w.status)
-			}
-		}
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, req)
+		req.Header.Set("If-None-Match", rec.Header().Get("ETag"))
+		benchAnswers(b, s, req, http.StatusNotModified)
 	})
 }
 

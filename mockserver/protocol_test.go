@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/benjiconnect/benji/internal/loopback"
 	"github.com/benjiconnect/benji/mockserver"
 )
 
@@ -259,7 +260,7 @@ func testAnAnswerNobodyGotIsDropped(t *testing.T, latency bool) {
 		resp.Body.Close()
 		t.Fatalf("got %d, want the client to give up", resp.StatusCode)
 	}
-	waitFor(t, "the abandoned request in the journal", func() bool { return len(ts.Requests(mockserver.Filter{})) == 1 })
+	loopback.WaitFor(t, "the abandoned request in the journal", func() bool { return len(ts.Requests(mockserver.Filter{})) == 1 })
 	e := ts.Requests(mockserver.Filter{})[0]
 	if e.Status != 0 || e.Outcome != mockserver.OutcomeDropped || e.Token != "" {
 		t.Errorf("journal entry = status %d outcome %q token %q, want a dropped request without a token", e.Status, e.Outcome, e.Token)
@@ -270,7 +271,7 @@ func testAnAnswerNobodyGotIsDropped(t *testing.T, latency bool) {
 		UndeliveredStatus  int    `json:"undelivered_status"`
 		UndeliveredOutcome string `json:"undelivered_outcome"`
 	}
-	waitFor(t, "the log line", func() bool { return strings.Contains(logs.String(), `"msg":"request"`) })
+	loopback.WaitFor(t, "the log line", func() bool { return strings.Contains(logs.String(), `"msg":"request"`) })
 	for l := range strings.Lines(logs.String()) {
 		if strings.Contains(l, `"msg":"request"`) {
 			json.Unmarshal([]byte(l), &line)
@@ -300,36 +301,28 @@ func TestShutdownCutsAndRecordsWhatIsLeft(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ln, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			ctx, cancel := context.WithCancel(context.Background())
-			served := make(chan error, 1)
-			go func() { served <- s.Serve(ctx, ln) }()
+			srv := loopback.Serve(t, s.Serve)
 			if err := s.QueueFault(mockserver.Fault{Delay: 10 * time.Second}); err != nil {
 				t.Fatal(err)
 			}
 			got := make(chan error, 1)
 			go func() {
-				req, _ := http.NewRequest("POST", "http://"+ln.Addr().String()+createPath, strings.NewReader(seedConnect))
-				req.Header.Set("Authorization", "Bearer x")
-				req.Header.Set("Content-Type", "application/json")
+				req := apiRequest(srv.URL+createPath, strings.NewReader(seedConnect), "x")
 				resp, err := http.DefaultClient.Do(req)
 				if err == nil {
 					resp.Body.Close()
 				}
 				got <- err
 			}()
-			waitFor(t, "the request to take the fault", func() bool { return len(s.Faults()) == 0 })
-			cancel()
+			loopback.WaitFor(t, "the request to take the fault", func() bool { return len(s.Faults()) == 0 })
+			srv.Cancel()
 			began := time.Now()
 			if tc.stop {
 				s.Stop()
 			}
 			select {
-			case err := <-served:
-				if err == nil || !strings.Contains(err.Error(), "cut 1 request") {
+			case <-srv.Done():
+				if err := srv.Err(); err == nil || !strings.Contains(err.Error(), "cut 1 request") {
 					t.Errorf("Serve = %v, want an error saying a request was cut", err)
 				}
 			case <-time.After(10 * time.Second):
@@ -434,9 +427,7 @@ func TestResetFault(t *testing.T) {
 	if err := ts.QueueFault(mockserver.Fault{Status: 500, Reset: true}); err != nil {
 		t.Fatal(err)
 	}
-	req, _ := http.NewRequest("POST", ts.URL+createPath, strings.NewReader(seedConnect))
-	req.Header.Set("Authorization", "Bearer t")
-	req.Header.Set("Content-Type", "application/json")
+	req := apiRequest(ts.URL+createPath, strings.NewReader(seedConnect), "t")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatalf("the status and headers should arrive: %v", err)
@@ -446,7 +437,7 @@ func TestResetFault(t *testing.T) {
 	if resp.StatusCode != 500 || err == nil || len(body) == 0 || int64(len(body)) >= resp.ContentLength {
 		t.Errorf("status %d, %d of %d bytes, read error %v: want a 500 cut short by an error", resp.StatusCode, len(body), resp.ContentLength, err)
 	}
-	waitFor(t, "the journal entry", func() bool { return len(ts.Requests(mockserver.Filter{})) == 1 })
+	loopback.WaitFor(t, "the journal entry", func() bool { return len(ts.Requests(mockserver.Filter{})) == 1 })
 	if e := ts.Requests(mockserver.Filter{})[0]; e.Status != 500 || e.Outcome != mockserver.OutcomeReset {
 		t.Errorf("journal %+v, want status 500 outcome reset", e)
 	}
@@ -456,9 +447,7 @@ func TestResetFault(t *testing.T) {
 // the second counts.
 func TestPreferHeadersAreOneList(t *testing.T) {
 	ts := mockserver.NewTestServer(t)
-	req, _ := http.NewRequest(http.MethodPost, ts.URL+createPath, strings.NewReader(seedConnect))
-	req.Header.Set("Authorization", "Bearer "+partnerToken)
-	req.Header.Set("Content-Type", "application/json")
+	req := apiRequest(ts.URL+createPath, strings.NewReader(seedConnect), partnerToken)
 	req.Header["Prefer"] = []string{"respond-async", "code=429"}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/benjiconnect/benji/internal/loopback"
 	"github.com/benjiconnect/benji/mockserver"
 )
 
@@ -18,7 +19,7 @@ import (
 func BenchmarkProxyCreateToken(b *testing.B) {
 	ok := `{"code":"ok","data":{"token":"` + upstreamToken + `"}}`
 	answer := jsonAnswer("200 OK", ok, "Connection", "X-Hop", "X-Hop", "1")
-	upstream := scriptedUpstream(b, func(*http.Request, []byte) string { return answer })
+	upstream := loopback.Scripted(b, func(*http.Request, []byte) string { return answer })
 	ts := mockserver.NewTestServer(b, func(o *mockserver.Options) {
 		o.Upstream = upstream
 		o.Logger = slog.New(slog.DiscardHandler)
@@ -27,9 +28,7 @@ func BenchmarkProxyCreateToken(b *testing.B) {
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			req, _ := http.NewRequest(http.MethodPost, ts.URL+createPath, strings.NewReader(seedConnect))
-			req.Header.Set("Authorization", "Bearer "+partnerToken)
-			req.Header.Set("Content-Type", "application/json")
+			req := apiRequest(ts.URL+createPath, strings.NewReader(seedConnect), partnerToken)
 			resp, err := client.Do(req)
 			if err != nil {
 				b.Error(err)

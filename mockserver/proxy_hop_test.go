@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/benjiconnect/benji/internal/loopback"
 	"github.com/benjiconnect/benji/mockserver"
 )
 
@@ -85,7 +86,7 @@ func TestProxyDropsConnectionNamesOfTheFinalAnswer(t *testing.T) {
 			"application/json", "text/plain", 1),
 	} {
 		t.Run(name, func(t *testing.T) {
-			ts, _, _ := startProxy(t, scriptedUpstream(t, func(*http.Request, []byte) string { return reply }))
+			ts, _, _ := startProxy(t, loopback.Scripted(t, func(*http.Request, []byte) string { return reply }))
 			got := create(t, ts, seedConnect)
 			if got.status != 200 || got.header.Get("X-Kept") != "2" || got.header["X-Hop"] != nil || got.header["X-Other-Hop"] != nil {
 				t.Errorf("caller got %d X-Kept %q X-Hop %q X-Other-Hop %q; want 200, X-Kept 2, no X-Hop, no X-Other-Hop",

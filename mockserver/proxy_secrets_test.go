@@ -1,55 +1,16 @@
 package mockserver_test
 
 import (
-	"bufio"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/benjiconnect/benji/internal/loopback"
 	"github.com/benjiconnect/benji/mockserver"
 )
-
-// scriptedUpstream listens on loopback and answers each request on a
-// connection, kept alive, with what reply makes of it (the whole response,
-// written as it is). It returns the URL.
-func scriptedUpstream(t testing.TB, reply func(r *http.Request, body []byte) string) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer conn.Close()
-				conn.SetDeadline(time.Now().Add(20 * time.Second))
-				br := bufio.NewReader(conn)
-				for {
-					r, err := http.ReadRequest(br)
-					if err != nil {
-						return
-					}
-					body, _ := io.ReadAll(r.Body)
-					if _, err := io.WriteString(conn, reply(r, body)); err != nil {
-						return
-					}
-				}
-			}()
-		}
-	}()
-	return "http://" + ln.Addr().String()
-}
 
 // longSecret is a 98-character bearer token no 8 characters of which occur
 // by chance in what the mock writes.
@@ -114,7 +75,7 @@ func TestProxyRedactsBeforeItCuts(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ts, log, record := startProxy(t, scriptedUpstream(t, tt.reply))
+			ts, log, record := startProxy(t, loopback.Scripted(t, tt.reply))
 			body, query := tt.body, ""
 			if strings.HasPrefix(body, "?") {
 				body, query = "", body

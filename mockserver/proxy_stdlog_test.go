@@ -1,7 +1,6 @@
 package mockserver_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"log"
@@ -13,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/benjiconnect/benji/internal/loopback"
 	"github.com/benjiconnect/benji/mockserver"
 )
 
@@ -50,7 +50,7 @@ func startJSONProxy(t *testing.T, upstream string) (*mockserver.TestServer, *syn
 // cmd/benji-mock does, the line reaches the mock's log as JSON, redacted.
 func TestProxyTransportLinesGoThroughTheMocksLog(t *testing.T) {
 	ok := `{"code":"ok","data":{"token":"` + upstreamToken + `"}}`
-	up := scriptedUpstream(t, func(r *http.Request, _ []byte) string {
+	up := loopback.Scripted(t, func(r *http.Request, _ []byte) string {
 		return jsonAnswer("200 OK", ok) + "HTTP/1.1 200 OK\r\nX-Echo: " + r.Header.Get("Authorization") + "\r\n\r\n"
 	})
 	ts, logs := startJSONProxy(t, up)
@@ -81,7 +81,7 @@ func TestProxyTransportLinesGoThroughTheMocksLog(t *testing.T) {
 // exchanges and any Authorization-style value redacted, and cut.
 func TestLogWriterRedactsEachLine(t *testing.T) {
 	const schemeless = "schemeless-credential-9f8e7d"
-	up := scriptedUpstream(t, func(*http.Request, []byte) string {
+	up := loopback.Scripted(t, func(*http.Request, []byte) string {
 		return jsonAnswer("200 OK", `{"code":"ok","data":{"token":"`+upstreamToken+`"}}`)
 	})
 	ts, logs := startJSONProxy(t, up)
@@ -156,14 +156,7 @@ func TestServeLogsHTTPServerErrorsThroughTheMocksLog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- s.Serve(ctx, &failingListener{Listener: ln}) }()
-	defer func() { cancel(); <-served }()
+	loopback.Serve(t, s.Serve, func(ln net.Listener) net.Listener { return &failingListener{Listener: ln} })
 	for deadline := time.Now().Add(15 * time.Second); !strings.Contains(logs.String(), "Accept error"); time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("no Accept error in the log: %.300s", logs)

@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/benjiconnect/benji/internal/loopback"
 	"github.com/benjiconnect/benji/mockserver"
 )
 
@@ -300,27 +301,11 @@ func TestProxyUpstreamFailures(t *testing.T) {
 // then holds it open for hold and closes it; it returns the URL.
 func rawUpstream(t *testing.T, text string, hold time.Duration) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer conn.Close()
-				conn.SetDeadline(time.Now().Add(5 * time.Second))
-				bufio.NewReader(conn).ReadString('\n') // the request line
-				io.WriteString(conn, text)
-				time.Sleep(hold)
-			}()
-		}
-	}()
-	return "http://" + ln.Addr().String()
+	return loopback.Upstream(t, 5*time.Second, func(conn net.Conn) {
+		bufio.NewReader(conn).ReadString('\n') // the request line
+		io.WriteString(conn, text)
+		time.Sleep(hold)
+	})
 }
 
 // TLS to the upstream is verified: a private CA must be given.
@@ -645,7 +630,7 @@ func TestProxyPassesTheUpstreamsHeaders(t *testing.T) {
 	}
 	// The log line is written once the answer has gone out, so after the
 	// client may have it.
-	waitFor(t, "the log line with the upstream's request id", func() bool { return strings.Contains(log.String(), "upstream_request_id=upstream-id-7") })
+	loopback.WaitFor(t, "the log line with the upstream's request id", func() bool { return strings.Contains(log.String(), "upstream_request_id=upstream-id-7") })
 }
 
 // At most MaxUpstreamExchanges exchanges with the upstream are under way at

@@ -2,11 +2,12 @@ package mockserver
 
 import (
 	"encoding/base64"
+	"encoding/binary"
 	"testing"
 	"time"
 )
 
-func TestSessions(t *testing.T) {
+func TestSessionCookieIsValidOnlyFromThisServerWithinItsLifetime(t *testing.T) {
 	s, other := newSessions(), newSessions()
 	now := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
 	cookie := s.issue(now)
@@ -14,7 +15,9 @@ func TestSessions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	raw[7]++ // an hour later than issued, under the same MAC
+	// The time of issue (the first 8 bytes, Unix seconds) moved an hour
+	// later, under the same MAC.
+	binary.BigEndian.PutUint64(raw[:8], binary.BigEndian.Uint64(raw[:8])+uint64(time.Hour/time.Second))
 	tampered := base64.RawURLEncoding.EncodeToString(raw)
 	tests := []struct {
 		name   string

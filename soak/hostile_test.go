@@ -47,7 +47,15 @@ type startedMock struct {
 	longestLine atomic.Int64
 	logsDone    chan struct{}
 	mu          sync.Mutex
-	lines       []map[string]any
+	lines       []map[string]any // the JSON lines, decoded
+	raw         []string         // every line, JSON or not
+}
+
+// rawLines returns every line of the log so far.
+func (m *startedMock) rawLines() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]string(nil), m.raw...)
 }
 
 func startMock(t *testing.T, bin string, args ...string) *startedMock {
@@ -71,6 +79,9 @@ func startMock(t *testing.T, bin string, args ...string) *startedMock {
 			if n := int64(len(sc.Bytes())); n > m.longestLine.Load() {
 				m.longestLine.Store(n)
 			}
+			m.mu.Lock()
+			m.raw = append(m.raw, sc.Text())
+			m.mu.Unlock()
 			var line map[string]any
 			if json.Unmarshal(sc.Bytes(), &line) != nil {
 				continue

@@ -1,17 +1,15 @@
 package soak
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"os/exec"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/benjiconnect/benji/internal/loopback"
 )
 
 // The binary in proxy mode with --log-format json, in front of an upstream
@@ -20,67 +18,14 @@ import (
 // line on stderr is JSON and the bearer token is in none.
 func TestProxyModeLogsOnlyJSONWithoutTheToken(t *testing.T) {
 	const bearer = "partner-secret-0c7e1b55a9d34f26b8e1"
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer conn.Close()
-				conn.SetDeadline(time.Now().Add(30 * time.Second))
-				br := bufio.NewReader(conn)
-				for {
-					r, err := http.ReadRequest(br)
-					if err != nil {
-						return
-					}
-					io.Copy(io.Discard, r.Body)
-					body := `{"code":"ok","data":{"token":"5a3f2c1e-8b7d-4e6f-9a0b-1c2d3e4f5a6b"}}`
-					fmt.Fprintf(conn, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%sHTTP/1.1 200 OK\r\nX-Echo: %s\r\n\r\n",
-						len(body), body, r.Header.Get("Authorization"))
-				}
-			}()
-		}
-	}()
+	upstream := loopback.Scripted(t, func(r *http.Request, _ []byte) string {
+		body := `{"code":"ok","data":{"token":"5a3f2c1e-8b7d-4e6f-9a0b-1c2d3e4f5a6b"}}`
+		return fmt.Sprintf("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%sHTTP/1.1 200 OK\r\nX-Echo: %s\r\n\r\n",
+			len(body), body, r.Header.Get("Authorization"))
+	})
 
-	cmd := exec.Command(buildMock(t), "--addr", "127.0.0.1:0", "--log-format", "json", "--upstream", "http://"+ln.Addr().String())
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	var mu sync.Mutex
-	var lines []string
-	addr := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		sc.Buffer(nil, 1<<20)
-		for sc.Scan() {
-			var line struct{ Msg, Addr string }
-			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "benji-mock listening" {
-				addr <- line.Addr
-			}
-			mu.Lock()
-			lines = append(lines, sc.Text())
-			mu.Unlock()
-		}
-	}()
-	var base string
-	select {
-	case a := <-addr:
-		base = "http://" + a
-	case <-time.After(20 * time.Second):
-		t.Fatal("the mock did not start")
-	}
+	m := startMock(t, buildMock(t), "--upstream", upstream)
+	base := m.base
 
 	body := `{"mode":1,"display_name":"Reward Cookies","partner_id":3,"partnership_id":49,"merchant_id":48}`
 	req, _ := http.NewRequest(http.MethodPost, base+"/verify/token/create", strings.NewReader(body))
@@ -96,11 +41,7 @@ func TestProxyModeLogsOnlyJSONWithoutTheToken(t *testing.T) {
 		t.Fatalf("caller got %d, want the upstream's 200", resp.StatusCode)
 	}
 
-	seen := func() []string {
-		mu.Lock()
-		defer mu.Unlock()
-		return append([]string(nil), lines...)
-	}
+	seen := m.rawLines
 	for deadline := time.Now().Add(20 * time.Second); !strings.Contains(strings.Join(seen(), "\n"), "Unsolicited"); time.Sleep(20 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("no Unsolicited line on stderr within 20s")

@@ -5,15 +5,11 @@
 package soak
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
-	"net"
 	"net/http"
-	"os/exec"
 	"runtime"
 	"strings"
 	"sync"
@@ -23,6 +19,7 @@ import (
 	"time"
 
 	"github.com/benjiconnect/benji/client"
+	"github.com/benjiconnect/benji/internal/loopback"
 	"github.com/benjiconnect/benji/mockserver"
 )
 
@@ -45,14 +42,8 @@ func TestSoak(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, stop := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- s.Serve(ctx, ln) }()
-	base := "http://" + ln.Addr().String()
+	srv := loopback.Serve(t, s.Serve)
+	base := srv.URL
 
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	transport.MaxIdleConnsPerHost = *soakClients
@@ -155,27 +146,16 @@ func TestSoak(t *testing.T) {
 		t.Errorf("heap in use after the soak: %d MiB, over %d MiB", mem.HeapInuse>>20, heapBound>>20)
 	}
 
-	stop()
-	if err := <-served; err != nil {
+	srv.Cancel()
+	if err := srv.Wait(t); err != nil {
 		t.Errorf("Serve: %v", err)
 	}
 	transport.CloseIdleConnections()
-	waitFor(t, "goroutines to return to their number before the load", func() bool {
+	loopback.WaitFor(t, "goroutines to return to their number before the load", func() bool {
 		return runtime.NumGoroutine() <= goroutinesBefore+2
 	})
 	t.Logf("soak: %d requests from %d clients in %s (%d invalid, %d injected 500s), %d journal reads; heap in use %d MiB",
 		sent.Load(), *soakClients, *soakDuration, sent.Load()/kinds, injected.Load(), reads.Load(), mem.HeapInuse>>20)
-}
-
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 }
 
 // TestSIGTERMUnderLoad runs the real binary, loads it, sends SIGTERM, and
@@ -188,48 +168,9 @@ func TestSIGTERMUnderLoad(t *testing.T) {
 	}
 	bin := buildMock(t)
 	const drain = 5 * time.Second
-	cmd := exec.Command(bin, "--addr", "127.0.0.1:0", "--log-format", "json", "--shutdown-timeout", drain.String(),
+	m := startMock(t, bin, "--shutdown-timeout", drain.String(),
 		"--latency", "20ms") // keep requests in flight when the signal lands
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Process.Kill()
-
-	// The log tells the address and, later, which requests the server handled.
-	handled := map[string]int{}
-	addrCh := make(chan string, 1)
-	logsDone := make(chan struct{})
-	go func() {
-		defer close(logsDone)
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			var line struct {
-				Msg       string `json:"msg"`
-				Addr      string `json:"addr"`
-				RequestID string `json:"request_id"`
-				Status    int    `json:"status"`
-			}
-			if json.Unmarshal(sc.Bytes(), &line) != nil {
-				continue
-			}
-			switch {
-			case line.Msg == "benji-mock listening":
-				addrCh <- line.Addr
-			case line.Msg == "request" && line.RequestID != "":
-				handled[line.RequestID] = line.Status
-			}
-		}
-	}()
-	var addr string
-	select {
-	case addr = <-addrCh:
-	case <-time.After(30 * time.Second):
-		t.Fatal("the mock did not start")
-	}
+	cmd, addr := m.cmd, strings.TrimPrefix(m.base, "http://")
 
 	var answered sync.Map // request id -> status, for requests that got an answer
 	var failed sync.Map   // request id -> error, for requests that did not
@@ -273,7 +214,16 @@ func TestSIGTERMUnderLoad(t *testing.T) {
 	took := time.Since(signalled)
 	close(stopLoad)
 	wg.Wait()
-	<-logsDone
+	<-m.logsDone
+
+	// The log tells which requests the server handled.
+	handled := map[string]int{}
+	for _, line := range m.lines {
+		if id, _ := line["request_id"].(string); line["msg"] == "request" && id != "" {
+			status, _ := line["status"].(float64)
+			handled[id] = int(status)
+		}
+	}
 
 	if waitErr != nil {
 		t.Errorf("benji-mock exited with %v, want 0", waitErr)

@@ -10,7 +10,7 @@ import (
 	"github.com/benjiconnect/benji/client/contractcheck"
 )
 
-func TestCheck(t *testing.T) {
+func TestCheckNamesTheFirstViolation(t *testing.T) {
 	for _, tc := range []struct {
 		body, field string // field "" with want false: valid
 		want        bool

@@ -337,7 +337,7 @@ func TestSecretHidesItselfWhereverItIsPrinted(t *testing.T) {
 	}
 }
 
-func TestHealthcheck(t *testing.T) {
+func TestHealthcheckExitsZeroOnlyForARunningMock(t *testing.T) {
 	ts := mockserver.NewTestServer(t)
 	u, _ := url.Parse(ts.URL)
 	var stderr bytes.Buffer
@@ -350,7 +350,7 @@ func TestHealthcheck(t *testing.T) {
 	}
 }
 
-func TestVersion(t *testing.T) {
+func TestVersionFlagPrintsTheBuildsVersion(t *testing.T) {
 	var out bytes.Buffer
 	if code := run([]string{"--version"}, &out, io.Discard); code != 0 || out.String() != "benji-mock "+buildversion.Current()+"\n" {
 		t.Errorf("--version exited %d printing %q, want the build's version", code, out.String())

@@ -12,7 +12,7 @@ import (
 	"time"
 )
 
-func TestHandleSignals(t *testing.T) {
+func TestFirstSignalDrainsSecondStopsNow(t *testing.T) {
 	tests := []struct {
 		name    string
 		signals []os.Signal

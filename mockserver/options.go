@@ -184,6 +184,27 @@ func (e *OptionError) Explain(name func(option string) string) string {
 // Is reports whether target is ErrInvalidOptions.
 func (e *OptionError) Is(target error) bool { return target == ErrInvalidOptions }
 
+// OptionErrors returns every *OptionError in err (as New and Validate
+// return it), in the order of the fields; errors.As finds only the first.
+func OptionErrors(err error) []*OptionError {
+	var found []*OptionError
+	var walk func(error)
+	walk = func(err error) {
+		switch e := err.(type) {
+		case *OptionError:
+			found = append(found, e)
+		case interface{ Unwrap() []error }:
+			for _, inner := range e.Unwrap() {
+				walk(inner)
+			}
+		case interface{ Unwrap() error }:
+			walk(e.Unwrap())
+		}
+	}
+	walk(err)
+	return found
+}
+
 // Validate returns the error New would return for these Options: nil, or
 // an error that wraps ErrInvalidOptions and an *OptionError for each
 // problem. It builds nothing, so a command can check its configuration

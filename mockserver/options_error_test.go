@@ -9,26 +9,6 @@ import (
 	"github.com/benjiconnect/benji/mockserver"
 )
 
-// optionErrors returns every *OptionError in err's tree, in order.
-func optionErrors(err error) []*mockserver.OptionError {
-	var found []*mockserver.OptionError
-	var walk func(error)
-	walk = func(err error) {
-		switch e := err.(type) {
-		case *mockserver.OptionError:
-			found = append(found, e)
-		case interface{ Unwrap() []error }:
-			for _, inner := range e.Unwrap() {
-				walk(inner)
-			}
-		case interface{ Unwrap() error }:
-			walk(e.Unwrap())
-		}
-	}
-	walk(err)
-	return found
-}
-
 // Options outside their bounds are refused with one *OptionError for each
 // problem: the field, its value, and a message a command can say with its
 // own names for the fields. Validate says what New would.
@@ -69,7 +49,7 @@ func TestOptionErrorsNameTheFieldAndItsValue(t *testing.T) {
 			if !errors.As(err, &first) {
 				t.Fatalf("New: %v, holds no *OptionError", err)
 			}
-			found := optionErrors(err)
+			found := mockserver.OptionErrors(err)
 			var options []string
 			for i, e := range found {
 				options = append(options, e.Option)

@@ -173,20 +173,9 @@ func (cfg *config) explain(err error) error {
 		return nil
 	}
 	var problems []string
-	var walk func(error)
-	walk = func(err error) {
-		switch e := err.(type) {
-		case *mockserver.OptionError:
-			problems = append(problems, e.Explain(cfg.optionName))
-		case interface{ Unwrap() []error }:
-			for _, inner := range e.Unwrap() {
-				walk(inner)
-			}
-		case interface{ Unwrap() error }:
-			walk(e.Unwrap())
-		}
+	for _, oe := range mockserver.OptionErrors(err) {
+		problems = append(problems, oe.Explain(cfg.optionName))
 	}
-	walk(err)
 	if len(problems) == 0 {
 		return err
 	}

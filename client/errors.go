@@ -10,24 +10,16 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/benjiconnect/benji"
 	"github.com/benjiconnect/benji/gen"
 )
 
 // FieldError is one violation of the contract, named by a JSON pointer into
-// the request body ("/custom_attributes/actions/0/mode").
-type FieldError struct {
-	Field   string `json:"field"`
-	Message string `json:"message"`
-}
-
-// String returns "field: message", or "body: message" for the body itself
-// (the wording of the mock's messages).
-func (f FieldError) String() string {
-	if f.Field == "" {
-		return "body: " + f.Message
-	}
-	return f.Field + ": " + f.Message
-}
+// the request body ("/custom_attributes/actions/0/mode"): Field and Message,
+// and String, which reads "field: message" ("body: message" for the body
+// itself). It is the contract's own type, shared with the generated models
+// and the mock.
+type FieldError = benji.FieldError
 
 // APIError is a failure Benji answered: any status but 200 (a redirect
 // included, which the client does not follow), or a 200 that held no token.
@@ -108,7 +100,7 @@ func newAPIError(resp *http.Response, raw []byte, token *secret, requestID, mess
 		if env.Errors != nil {
 			for _, f := range *env.Errors {
 				f.Field, f.Message = token.scrubString(f.Field), token.scrubString(f.Message)
-				e.Fields = append(e.Fields, FieldError(f))
+				e.Fields = append(e.Fields, f)
 			}
 		}
 		return e

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/benjiconnect/benji"
 	"github.com/oapi-codegen/runtime"
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
@@ -123,17 +124,7 @@ type Error struct {
 }
 
 // FieldError One violation of the contract in the request body.
-type FieldError struct {
-	// Field A JSON pointer (RFC 6901) to the offending value in the request body; empty for the body itself.
-	//
-	// Example: /custom_attributes/actions/0/mode
-	Field string `json:"field"`
-
-	// Message What is wrong with the value.
-	//
-	// Example: must be 3 (Transfer) or 4 (Redeem), got 1
-	Message string `json:"message"`
-}
+type FieldError = benji.FieldError
 
 // Mode The connection mode of the flow. Connect = 1, Transfer = 3, Redeem = 4.
 //

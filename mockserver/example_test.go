@@ -45,7 +45,7 @@ func ExampleStartTestServer() {
 		fmt.Println(e.Status, e.Outcome, e.Violations)
 	}
 	// Output:
-	// 400 invalid_request [{/mode must be 1 (Connect), 3 (Transfer) or 4 (Redeem), got 2}]
+	// 400 invalid_request [/mode: must be 1 (Connect), 3 (Transfer) or 4 (Redeem), got 2]
 	// 200 ok []
 	// 429 rate_limited []
 }

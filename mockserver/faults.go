@@ -46,9 +46,9 @@ type Fault struct {
 	Match Match
 }
 
-// matchModeRule is what a fault's match.mode must be, in the admin API
-// and the inspector's form alike.
-const matchModeRule = "must be 1 (Connect), 3 (Transfer) or 4 (Redeem)"
+// matchModes is what a fault's match.mode must be, in the admin API and the
+// inspector's form alike.
+const matchModes = "1 (Connect), 3 (Transfer) or 4 (Redeem)"
 
 // Match selects requests by fields of their body; zero fields match any.
 type Match struct {
@@ -120,40 +120,20 @@ func (f Fault) MarshalJSON() ([]byte, error) {
 // (as the API's do), and an unknown one is an error: a typo in a test's
 // fault should not pass silently.
 func (f *Fault) UnmarshalJSON(data []byte) error {
-	fields, err := exactObject(data, "status", "example", "delay", "drop", "reset", "retry_after", "times", "match")
+	*f = Fault{}
+	fields := f.fields()
+	members, err := exactObject(data, append(fieldNames(fields), "match")...)
 	if err != nil {
 		return err
 	}
-	*f = Fault{}
-	var delay, retryAfter string
-	for _, field := range []struct {
-		name string
-		dst  any
-		want string
-	}{
-		{"status", &f.Status, "an HTTP status"},
-		{"example", &f.Example, "a string"},
-		{"delay", &delay, `a Go duration such as "250ms"`},
-		{"drop", &f.Drop, "true or false"},
-		{"reset", &f.Reset, "true or false"},
-		{"retry_after", &retryAfter, `a Go duration such as "2s"`},
-		{"times", &f.Times, "a whole number"},
-	} {
-		if raw, ok := fields[field.name]; ok && json.Unmarshal(raw, field.dst) != nil {
-			return fmt.Errorf("%s must be %s", field.name, field.want)
+	for _, field := range fields {
+		if raw, ok := members[field.name]; ok {
+			if err := field.fromJSON(raw); err != nil {
+				return err
+			}
 		}
 	}
-	if delay != "" {
-		if f.Delay, err = time.ParseDuration(delay); err != nil {
-			return fmt.Errorf(`delay must be a Go duration such as "250ms", got %q`, cutString(delay, 32))
-		}
-	}
-	if retryAfter != "" {
-		if f.RetryAfter, err = time.ParseDuration(retryAfter); err != nil {
-			return fmt.Errorf(`retry_after must be a Go duration such as "2s", got %q`, cutString(retryAfter, 32))
-		}
-	}
-	if raw, ok := fields["match"]; ok {
+	if raw, ok := members["match"]; ok {
 		if err := f.Match.UnmarshalJSON(raw); err != nil {
 			return fmt.Errorf("match: %w", err)
 		}
@@ -165,34 +145,182 @@ func (f *Fault) UnmarshalJSON(data []byte) error {
 // empty strings (leave a field out to match any value), and partnership_id
 // as a string or an integer, as requests send it.
 func (m *Match) UnmarshalJSON(data []byte) error {
-	fields, err := exactObject(data, "user_external_id", "display_name", "mode", "partnership_id")
+	*m = Match{}
+	fields := m.fields()
+	members, err := exactObject(data, fieldNames(fields)...)
 	if err != nil {
 		return err
 	}
-	*m = Match{}
-	for name, dst := range map[string]*string{"user_external_id": &m.UserExternalID, "display_name": &m.DisplayName} {
-		if raw, ok := fields[name]; ok {
-			if json.Unmarshal(raw, dst) != nil || *dst == "" {
-				return fmt.Errorf("%s must be a non-empty string (leave it out to match any)", name)
+	for _, field := range fields {
+		if raw, ok := members[field.name]; ok {
+			if err := field.fromJSON(raw); err != nil {
+				return err
 			}
 		}
 	}
-	if raw, ok := fields["mode"]; ok {
-		if json.Unmarshal(raw, &m.Mode) != nil || m.Mode == 0 {
-			return errors.New("mode " + matchModeRule)
-		}
+	return nil
+}
+
+// faultField is one field of a Fault or a Match as the admin API's JSON and
+// the inspector's fault form both read it: its name, where its value goes
+// and what the value must be. Fault.fields and Match.fields are the one
+// list of them; a field or a rule changed there changes both.
+type faultField struct {
+	// name is the JSON key, and the form input's name (after "match." for
+	// a match's field).
+	name string
+	// dst is where the value goes: *int, *string, *bool, *time.Duration,
+	// *gen.Mode or *stringOrInteger.
+	dst any
+	// want is what a value must be, for the error: "a whole number".
+	want string
+	// nonZero refuses a value given as its zero ("" or 0): a match field
+	// is left out to match any value.
+	nonZero bool
+	// exact keeps a form value's spaces: it is compared as sent.
+	exact bool
+}
+
+// fields lists a fault's fields, but its match (Match.fields).
+func (f *Fault) fields() []faultField {
+	return []faultField{
+		{name: "status", dst: &f.Status, want: "an HTTP status"},
+		{name: "example", dst: &f.Example, want: "a string"},
+		{name: "delay", dst: &f.Delay, want: `a Go duration such as "250ms"`},
+		{name: "drop", dst: &f.Drop, want: "true or false"},
+		{name: "reset", dst: &f.Reset, want: "true or false"},
+		{name: "retry_after", dst: &f.RetryAfter, want: `a Go duration such as "2s"`},
+		{name: "times", dst: &f.Times, want: "a whole number"},
 	}
-	if raw, ok := fields["partnership_id"]; ok {
-		var n int64
-		switch {
-		case json.Unmarshal(raw, &m.PartnershipID) == nil && m.PartnershipID != "":
-		case json.Unmarshal(raw, &n) == nil:
-			m.PartnershipID = strconv.FormatInt(n, 10)
-		default:
-			return errors.New("partnership_id must be a non-empty string or an integer")
+}
+
+// fields lists a match's fields.
+func (m *Match) fields() []faultField {
+	const anyText = "a non-empty string (leave it out to match any)"
+	return []faultField{
+		{name: "user_external_id", dst: &m.UserExternalID, want: anyText, nonZero: true, exact: true},
+		{name: "display_name", dst: &m.DisplayName, want: anyText, nonZero: true, exact: true},
+		{name: "mode", dst: &m.Mode, want: matchModes, nonZero: true},
+		{name: "partnership_id", dst: (*stringOrInteger)(&m.PartnershipID), want: "a non-empty string or an integer", nonZero: true},
+	}
+}
+
+// fieldNames returns the fields' names in order.
+func fieldNames(fields []faultField) []string {
+	names := make([]string, len(fields))
+	for i, f := range fields {
+		names[i] = f.name
+	}
+	return names
+}
+
+// fromJSON sets the field from its JSON value.
+func (f faultField) fromJSON(raw json.RawMessage) error {
+	var err error
+	switch dst := f.dst.(type) {
+	case *time.Duration: // a Go duration string; "" leaves it out
+		var text string
+		if json.Unmarshal(raw, &text) != nil {
+			return fmt.Errorf("%s must be %s", f.name, f.want)
 		}
+		if text == "" {
+			return nil
+		}
+		if *dst, err = time.ParseDuration(text); err != nil {
+			return fmt.Errorf("%s must be %s, got %q", f.name, f.want, cutString(text, 32))
+		}
+		return nil
+	default:
+		err = json.Unmarshal(raw, dst)
+	}
+	if err != nil || (f.nonZero && f.isZero()) {
+		return fmt.Errorf("%s must be %s", f.name, f.want)
 	}
 	return nil
+}
+
+// fromText sets the field from a form's value; an empty one (after spaces,
+// unless exact) leaves it out.
+func (f faultField) fromText(text string) error {
+	if !f.exact {
+		text = strings.TrimSpace(text)
+	}
+	if text == "" {
+		return nil
+	}
+	var err error
+	switch dst := f.dst.(type) {
+	case *int:
+		*dst, err = strconv.Atoi(text)
+	case *gen.Mode:
+		var n int64
+		n, err = strconv.ParseInt(text, 10, 32)
+		*dst = gen.Mode(n)
+	case *time.Duration:
+		*dst, err = time.ParseDuration(text)
+	case *bool:
+		*dst = true // a checked box
+	case *string:
+		*dst = text
+	case *stringOrInteger:
+		*dst = stringOrInteger(text)
+	default:
+		return fmt.Errorf("%s: the form cannot set a %T", f.name, f.dst)
+	}
+	if err != nil || (f.nonZero && f.isZero()) {
+		return fmt.Errorf("%s must be %s, got %q", f.name, f.want, cutString(text, 32))
+	}
+	return nil
+}
+
+// isZero reports whether the field holds its zero value.
+func (f faultField) isZero() bool {
+	switch dst := f.dst.(type) {
+	case *string:
+		return *dst == ""
+	case *stringOrInteger:
+		return *dst == ""
+	case *gen.Mode:
+		return *dst == 0
+	}
+	return false
+}
+
+// stringOrInteger is a match's partnership_id: a string, or an integer
+// written as one ("49" for 49), as requests send it.
+type stringOrInteger string
+
+// UnmarshalJSON reads a JSON string or integer.
+func (s *stringOrInteger) UnmarshalJSON(data []byte) error {
+	var text string
+	if err := json.Unmarshal(data, &text); err == nil {
+		*s = stringOrInteger(text)
+		return nil
+	}
+	var n int64
+	if err := json.Unmarshal(data, &n); err != nil {
+		return err
+	}
+	*s = stringOrInteger(strconv.FormatInt(n, 10))
+	return nil
+}
+
+// faultFromText reads a fault from text values, as the inspector's form
+// sends them: value returns the text of the input named name ("status",
+// "match.mode"), empty when left out.
+func faultFromText(value func(name string) string) (Fault, error) {
+	var f Fault
+	for _, field := range f.fields() {
+		if err := field.fromText(value(field.name)); err != nil {
+			return f, err
+		}
+	}
+	for _, field := range f.Match.fields() {
+		if err := field.fromText(value("match." + field.name)); err != nil {
+			return f, fmt.Errorf("match.%w", err)
+		}
+	}
+	return f, nil
 }
 
 // exactObject splits a JSON object into its members, refusing keys other

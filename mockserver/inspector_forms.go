@@ -1,17 +1,13 @@
 package mockserver
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"mime"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
-
-	"github.com/benjiconnect/benji/gen"
 )
 
 // The inspector's forms post (application/x-www-form-urlencoded) to small
@@ -103,43 +99,17 @@ func (in *inspector) queueFault(r *http.Request, _ *exchange) answer {
 	return a
 }
 
-// fault reads the form as the admin API reads its JSON: the same names,
-// the same Go durations, an empty field left out.
+// fault reads the form as the admin API reads its JSON (Fault.fields,
+// Match.fields): the same names, the same rules, an empty field left out.
 func (g faultForm) fault() (Fault, error) {
-	f := Fault{Example: strings.TrimSpace(g.Example), Drop: g.Drop, Reset: g.Reset}
-	for _, n := range []struct {
-		name, value string
-		dst         *int
-		want        string
-	}{{"status", g.Status, &f.Status, "an HTTP status"}, {"times", g.Times, &f.Times, "a whole number"}} {
-		if v := strings.TrimSpace(n.value); v != "" {
-			i, err := strconv.Atoi(v)
-			if err != nil {
-				return f, fmt.Errorf("%s must be %s, got %q", n.name, n.want, cutString(v, 32))
-			}
-			*n.dst = i
-		}
+	checked := map[bool]string{true: "on"}
+	values := map[string]string{
+		"status": g.Status, "example": g.Example, "delay": g.Delay, "retry_after": g.RetryAfter, "times": g.Times,
+		"drop": checked[g.Drop], "reset": checked[g.Reset],
+		"match.user_external_id": g.UserExternalID, "match.display_name": g.DisplayName,
+		"match.mode": g.Mode, "match.partnership_id": g.PartnershipID,
 	}
-	for _, d := range []struct {
-		name, value, example string
-		dst                  *time.Duration
-	}{{"delay", g.Delay, "250ms", &f.Delay}, {"retry_after", g.RetryAfter, "2s", &f.RetryAfter}} {
-		if v := strings.TrimSpace(d.value); v != "" {
-			var err error
-			if *d.dst, err = time.ParseDuration(v); err != nil {
-				return f, fmt.Errorf("%s must be a Go duration such as %q, got %q", d.name, d.example, cutString(v, 32))
-			}
-		}
-	}
-	f.Match = Match{UserExternalID: g.UserExternalID, DisplayName: g.DisplayName, PartnershipID: strings.TrimSpace(g.PartnershipID)}
-	if v := strings.TrimSpace(g.Mode); v != "" {
-		m, err := strconv.ParseInt(v, 10, 32)
-		if err != nil || m == 0 {
-			return f, errors.New("match.mode " + matchModeRule)
-		}
-		f.Match.Mode = gen.Mode(m)
-	}
-	return f, nil
+	return faultFromText(func(name string) string { return values[name] })
 }
 
 // cut bounds what the page shows again of a refused form.

@@ -138,8 +138,81 @@ type Options struct {
 }
 
 // ErrInvalidOptions is wrapped by the error New returns for Options outside
-// their bounds.
+// their bounds. Each problem is also an *OptionError.
 var ErrInvalidOptions = errors.New("invalid options")
+
+// OptionError is one problem with Options: a field outside its bounds, or
+// at odds with another field. The error New (and Validate) returns for
+// Options it refuses wraps one for each problem; errors.As finds the first,
+// and every one is ErrInvalidOptions (errors.Is).
+type OptionError struct {
+	// Option names the Options field that is wrong ("JournalSize"); when
+	// the rule binds several fields, the first one the message names.
+	Option string
+	// Value is what the field held, after defaults; nil for AdminToken,
+	// a secret.
+	Value any
+	// text is the message: strings, and optionNames that Explain renders.
+	text []any
+}
+
+// optionName is a field of Options named in an OptionError's message.
+type optionName string
+
+// Error says what is wrong with the Options fields' own names:
+// "JournalSize must be between 1 and 10000, got 20000".
+func (e *OptionError) Error() string {
+	return e.Explain(func(option string) string { return option })
+}
+
+// Explain says what is wrong with every Options field named by name(field),
+// so that a command can speak of its flags: with a name that maps
+// "JournalSize" to "--journal-size", "--journal-size must be between 1 and
+// 10000, got 20000".
+func (e *OptionError) Explain(name func(option string) string) string {
+	var b strings.Builder
+	for _, part := range e.text {
+		if option, ok := part.(optionName); ok {
+			b.WriteString(name(string(option)))
+		} else {
+			fmt.Fprint(&b, part)
+		}
+	}
+	return b.String()
+}
+
+// Is reports whether target is ErrInvalidOptions.
+func (e *OptionError) Is(target error) bool { return target == ErrInvalidOptions }
+
+// OptionErrors returns every *OptionError in err (as New and Validate
+// return it), in the order of the fields; errors.As finds only the first.
+func OptionErrors(err error) []*OptionError {
+	var found []*OptionError
+	var walk func(error)
+	walk = func(err error) {
+		switch e := err.(type) {
+		case *OptionError:
+			found = append(found, e)
+		case interface{ Unwrap() []error }:
+			for _, inner := range e.Unwrap() {
+				walk(inner)
+			}
+		case interface{ Unwrap() error }:
+			walk(e.Unwrap())
+		}
+	}
+	walk(err)
+	return found
+}
+
+// Validate returns the error New would return for these Options: nil, or
+// an error that wraps ErrInvalidOptions and an *OptionError for each
+// problem. It builds nothing, so a command can check its configuration
+// before it opens files or listens.
+func (o Options) Validate() error {
+	_, err := o.withDefaults()
+	return err
+}
 
 // withDefaults fills in the zero fields and checks the bounds.
 func (o Options) withDefaults() (Options, error) {
@@ -166,39 +239,81 @@ func (o Options) withDefaults() (Options, error) {
 		o.UpstreamTimeout = DefaultUpstreamTimeout
 	}
 	var problems []error
-	check := func(ok bool, format string, args ...any) {
-		if !ok {
-			problems = append(problems, fmt.Errorf(format, args...))
+	// refuse adds a problem with option, whose value is value; the message
+	// is text, with the Options fields it names as optionNames.
+	refuse := func(option string, value any, text ...any) {
+		problems = append(problems, &OptionError{Option: option, Value: value, text: text})
+	}
+	name := func(option string) optionName { return optionName(option) }
+	if o.MaxBodyBytes <= 0 || o.MaxBodyBytes > MaxMaxBodyBytes {
+		refuse("MaxBodyBytes", o.MaxBodyBytes, name("MaxBodyBytes"),
+			fmt.Sprintf(" must be between 1 and %d, got %d", MaxMaxBodyBytes, o.MaxBodyBytes))
+	}
+	if o.MaxBodyBytesInFlight < o.MaxBodyBytes || o.MaxBodyBytesInFlight > MaxMaxBodyBytesInFlight {
+		refuse("MaxBodyBytesInFlight", o.MaxBodyBytesInFlight, name("MaxBodyBytesInFlight"), " must be between ", name("MaxBodyBytes"),
+			fmt.Sprintf(" (%d) and %d, got %d", o.MaxBodyBytes, MaxMaxBodyBytesInFlight, o.MaxBodyBytesInFlight))
+	}
+	if o.JournalSize <= 0 || o.JournalSize > MaxJournalSize {
+		refuse("JournalSize", o.JournalSize, name("JournalSize"),
+			fmt.Sprintf(" must be between 1 and %d, got %d", MaxJournalSize, o.JournalSize))
+	}
+	switch {
+	case o.Latency < 0:
+		refuse("Latency", o.Latency, name("Latency"), fmt.Sprintf(" must not be negative, got %s", o.Latency))
+	case o.LatencyJitter < 0:
+		refuse("LatencyJitter", o.LatencyJitter, name("LatencyJitter"), fmt.Sprintf(" must not be negative, got %s", o.LatencyJitter))
+	// Written as a difference: the sum of two huge durations overflows.
+	case o.Latency > MaxLatency || o.LatencyJitter > MaxLatency-o.Latency:
+		refuse("Latency", o.Latency, name("Latency"), " plus ", name("LatencyJitter"),
+			fmt.Sprintf(" must be at most %s, got %s + %s", MaxLatency, o.Latency, o.LatencyJitter))
+	}
+	if o.AdminToken != strings.TrimSpace(o.AdminToken) || strings.ContainsFunc(o.AdminToken, unicode.IsControl) {
+		// Said without the value, which is a secret.
+		refuse("AdminToken", nil, name("AdminToken"),
+			" must not begin or end with spaces or hold control characters: no Authorization header could carry it")
+	}
+	for _, h := range o.AdminHosts {
+		if h == "" || strings.ContainsAny(h, ":/[] ") || net.ParseIP(h) != nil {
+			refuse("AdminHosts", h, name("AdminHosts"),
+				fmt.Sprintf(" must hold host names without a port (IP addresses pass anyway), got %q", cutString(h, 64)))
 		}
 	}
-	check(o.MaxBodyBytes > 0 && o.MaxBodyBytes <= MaxMaxBodyBytes,
-		"MaxBodyBytes must be between 1 and %d, got %d", MaxMaxBodyBytes, o.MaxBodyBytes)
-	check(o.MaxBodyBytesInFlight >= o.MaxBodyBytes && o.MaxBodyBytesInFlight <= MaxMaxBodyBytesInFlight,
-		"MaxBodyBytesInFlight must be between MaxBodyBytes (%d) and %d, got %d", o.MaxBodyBytes, MaxMaxBodyBytesInFlight, o.MaxBodyBytesInFlight)
-	check(o.JournalSize > 0 && o.JournalSize <= MaxJournalSize,
-		"JournalSize must be between 1 and %d, got %d", MaxJournalSize, o.JournalSize)
-	check(o.Latency >= 0 && o.LatencyJitter >= 0 && o.Latency <= MaxLatency && o.LatencyJitter <= MaxLatency-o.Latency,
-		"Latency and LatencyJitter must not be negative and add up to at most %s, got %s and %s", MaxLatency, o.Latency, o.LatencyJitter)
-	check(o.AdminToken == strings.TrimSpace(o.AdminToken) && !strings.ContainsFunc(o.AdminToken, unicode.IsControl),
-		"AdminToken must not hold spaces at its ends or control characters: no Authorization header could carry it")
-	for _, h := range o.AdminHosts {
-		check(h != "" && !strings.ContainsAny(h, ":/[] ") && net.ParseIP(h) == nil,
-			"AdminHosts holds host names without a port (IP addresses pass anyway), got %q", cutString(h, 64))
+	if o.ShutdownTimeout <= 0 || o.ShutdownTimeout > MaxShutdownTimeout {
+		refuse("ShutdownTimeout", o.ShutdownTimeout, name("ShutdownTimeout"),
+			fmt.Sprintf(" must be positive and at most %s, got %s", MaxShutdownTimeout, o.ShutdownTimeout))
 	}
-	check(o.ShutdownTimeout > 0 && o.ShutdownTimeout <= MaxShutdownTimeout,
-		"ShutdownTimeout must be positive and at most %s, got %s", MaxShutdownTimeout, o.ShutdownTimeout)
 	if o.Upstream == "" {
-		check(o.Record == nil && o.UpstreamTimeout == 0 && o.UpstreamRootCAs == nil && !o.UpstreamAllowHTTP && !o.RefuseInvalid,
-			"Record, UpstreamTimeout, UpstreamRootCAs, UpstreamAllowHTTP and RefuseInvalid need an Upstream")
+		for _, proxyOnly := range []struct {
+			option string
+			set    bool
+		}{
+			{"Record", o.Record != nil}, {"UpstreamTimeout", o.UpstreamTimeout != 0}, {"UpstreamRootCAs", o.UpstreamRootCAs != nil},
+			{"UpstreamAllowHTTP", o.UpstreamAllowHTTP}, {"RefuseInvalid", o.RefuseInvalid},
+		} {
+			if proxyOnly.set {
+				refuse(proxyOnly.option, nil, name("Record"), ", ", name("UpstreamTimeout"), ", ", name("UpstreamRootCAs"), ", ",
+					name("UpstreamAllowHTTP"), " and ", name("RefuseInvalid"), " need an ", name("Upstream"))
+				break
+			}
+		}
 	} else {
-		_, problem := parseUpstream(o.Upstream, o.UpstreamAllowHTTP)
-		check(problem == "", "Upstream %s", problem)
-		check(len(o.Tokens) == 0, "Tokens must be empty with an Upstream: the upstream decides which bearer tokens it accepts")
-		check(o.UpstreamTimeout > 0 && o.UpstreamTimeout <= MaxUpstreamTimeout,
-			"UpstreamTimeout must be positive and at most %s, got %s", MaxUpstreamTimeout, o.UpstreamTimeout)
-		check(o.Latency+o.LatencyJitter+o.UpstreamTimeout <= upstreamBudget,
-			"Latency, LatencyJitter and UpstreamTimeout must add up to at most %s, to answer within the server's write timeout; got %s",
-			upstreamBudget, o.Latency+o.LatencyJitter+o.UpstreamTimeout)
+		// The value is not quoted: the URL may hold credentials (refused).
+		if _, problem := parseUpstream(o.Upstream, o.UpstreamAllowHTTP); problem != "" {
+			refuse("Upstream", nil, name("Upstream"), " "+problem)
+		}
+		if len(o.Tokens) > 0 {
+			refuse("Tokens", nil, name("Tokens"), " must be empty when ", name("Upstream"),
+				" is set: the upstream decides which bearer tokens it accepts")
+		}
+		if o.UpstreamTimeout <= 0 || o.UpstreamTimeout > MaxUpstreamTimeout {
+			refuse("UpstreamTimeout", o.UpstreamTimeout, name("UpstreamTimeout"),
+				fmt.Sprintf(" must be positive and at most %s, got %s", MaxUpstreamTimeout, o.UpstreamTimeout))
+		}
+		if o.Latency+o.LatencyJitter+o.UpstreamTimeout > upstreamBudget {
+			refuse("Latency", o.Latency, name("Latency"), ", ", name("LatencyJitter"), " and ", name("UpstreamTimeout"),
+				fmt.Sprintf(" must add up to at most %s, to answer within the server's write timeout; got %s",
+					upstreamBudget, o.Latency+o.LatencyJitter+o.UpstreamTimeout))
+		}
 	}
 	if len(problems) > 0 {
 		return o, fmt.Errorf("%w: %w", ErrInvalidOptions, errors.Join(problems...))

@@ -28,9 +28,5 @@ func Check(body []byte) []client.FieldError {
 	if found.Syntax != "" {
 		return []client.FieldError{{Message: "is not JSON: " + found.Syntax}}
 	}
-	fields := make([]client.FieldError, len(found.Violations))
-	for i, v := range found.Violations {
-		fields[i] = client.FieldError(v)
-	}
-	return fields
+	return found.Violations
 }

@@ -25,7 +25,7 @@ func TestConfigBodyBytesInFlight(t *testing.T) {
 		{nil, map[string]string{"BENJI_MOCK_MAX_BODY_BYTES_IN_FLIGHT": "8_388_608"}, ""},
 
 		{[]string{"--max-body-bytes-in-flight", "0"}, nil,
-			"--max-body-bytes-in-flight must be between --max-body-bytes (1048576) and 1073741824, got 0"},
+			"--max-body-bytes-in-flight must not be zero; leave it out for the default, 67108864"},
 		{[]string{"--max-body-bytes-in-flight", "-1"}, nil,
 			"--max-body-bytes-in-flight must be between --max-body-bytes (1048576) and 1073741824, got -1"},
 		{[]string{"--max-body-bytes-in-flight", "1048575"}, nil,
@@ -33,7 +33,7 @@ func TestConfigBodyBytesInFlight(t *testing.T) {
 		{[]string{"--max-body-bytes-in-flight", "1073741825"}, nil,
 			"--max-body-bytes-in-flight must be between --max-body-bytes (1048576) and 1073741824, got 1073741825"},
 		{[]string{"--max-body-bytes", "16777216"}, map[string]string{"BENJI_MOCK_MAX_BODY_BYTES_IN_FLIGHT": "16777215"},
-			"--max-body-bytes-in-flight must be between --max-body-bytes (16777216) and 1073741824, got 16777215"},
+			"BENJI_MOCK_MAX_BODY_BYTES_IN_FLIGHT must be between --max-body-bytes (16777216) and 1073741824, got 16777215"},
 		{nil, map[string]string{"BENJI_MOCK_MAX_BODY_BYTES_IN_FLIGHT": "64MiB"},
 			`BENJI_MOCK_MAX_BODY_BYTES_IN_FLIGHT="64MiB": not a whole number`},
 	} {

@@ -13,7 +13,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/benjiconnect/benji/internal/buildversion"
 	"github.com/benjiconnect/benji/mockserver"
@@ -44,6 +43,9 @@ type config struct {
 	upstreamAllowHTTP bool
 	refuseInvalid     bool
 	record            string
+	// fromEnv holds the names of the flags whose value came from their
+	// environment twin, not the command line: errors name the twin.
+	fromEnv map[string]bool
 }
 
 // errHelp is what parseConfig returns for -h: the usage is printed, and the
@@ -104,7 +106,7 @@ func (cfg *config) flagSet(stderr io.Writer) *flag.FlagSet {
 // given on the command line wins over its twin. It refuses values outside
 // mockserver's bounds, so that a typo fails at start-up and not under load.
 func parseConfig(args []string, lookupEnv func(string) (string, bool), stderr io.Writer) (*config, error) {
-	cfg := &config{}
+	cfg := &config{fromEnv: map[string]bool{}}
 	fs := cfg.flagSet(stderr)
 	var envErr error
 	fs.VisitAll(func(f *flag.Flag) {
@@ -113,6 +115,7 @@ func parseConfig(args []string, lookupEnv func(string) (string, bool), stderr io
 			if err := f.Value.Set(v); err != nil {
 				envErr = fmt.Errorf("%s=%q: %w", name, v, err)
 			}
+			cfg.fromEnv[f.Name] = true
 		}
 	})
 	if envErr != nil {
@@ -127,40 +130,83 @@ func parseConfig(args []string, lookupEnv func(string) (string, bool), stderr io
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
+	fs.Visit(func(f *flag.Flag) { delete(cfg.fromEnv, f.Name) }) // the command line wins
 	if err := cfg.check(); err != nil {
 		return nil, err
 	}
 	return cfg, nil
 }
 
-// check refuses values that mockserver.New would refuse, naming the flag
-// rather than the Options field, and a log format it does not know.
+// check refuses what the flags alone get wrong (a log format it does not
+// know, a zero where the flag has a default), then asks mockserver about
+// the rest, so that a configuration is refused at start-up and every bound
+// is checked in one place (mockserver.Options.Validate), its errors naming
+// the flags.
 func (cfg *config) check() error {
-	switch {
-	case cfg.logFormat != "text" && cfg.logFormat != "json":
-		return fmt.Errorf("--log-format must be text or json, got %q", cfg.logFormat)
-	case cfg.maxBodyBytes < 1 || cfg.maxBodyBytes > mockserver.MaxMaxBodyBytes:
-		return fmt.Errorf("--max-body-bytes must be between 1 and %d, got %d", mockserver.MaxMaxBodyBytes, cfg.maxBodyBytes)
-	case cfg.bodyBytesInFlight < cfg.maxBodyBytes || cfg.bodyBytesInFlight > mockserver.MaxMaxBodyBytesInFlight:
-		return fmt.Errorf("--max-body-bytes-in-flight must be between --max-body-bytes (%d) and %d, got %d", cfg.maxBodyBytes, mockserver.MaxMaxBodyBytesInFlight, cfg.bodyBytesInFlight)
-	case cfg.journalSize < 1 || cfg.journalSize > mockserver.MaxJournalSize:
-		return fmt.Errorf("--journal-size must be between 1 and %d, got %d", mockserver.MaxJournalSize, cfg.journalSize)
-	case cfg.latency < 0:
-		return fmt.Errorf("--latency must not be negative, got %s", cfg.latency)
-	case cfg.latencyJitter < 0:
-		return fmt.Errorf("--latency-jitter must not be negative, got %s", cfg.latencyJitter)
-	// Written as a difference: the sum of two huge durations overflows.
-	case cfg.latency > mockserver.MaxLatency || cfg.latencyJitter > mockserver.MaxLatency-cfg.latency:
-		return fmt.Errorf("--latency plus --latency-jitter must be at most %s, got %s + %s", mockserver.MaxLatency, cfg.latency, cfg.latencyJitter)
-	case cfg.upstreamTimeout <= 0:
-		return fmt.Errorf("--upstream-timeout must be positive, got %s", cfg.upstreamTimeout)
-	case cfg.shutdown <= 0 || cfg.shutdown > mockserver.MaxShutdownTimeout:
-		return fmt.Errorf("--shutdown-timeout must be positive and at most %s, got %s", mockserver.MaxShutdownTimeout, cfg.shutdown)
-	case cfg.adminToken.reveal() != strings.TrimSpace(cfg.adminToken.reveal()) || strings.ContainsFunc(cfg.adminToken.reveal(), unicode.IsControl):
-		// Said without the value, which is a secret.
-		return errors.New("--admin-token must not begin or end with spaces or hold control characters: no Authorization header could carry it")
+	if cfg.logFormat != "text" && cfg.logFormat != "json" {
+		return fmt.Errorf("%s must be text or json, got %q", cfg.flagName("log-format"), cfg.logFormat)
 	}
-	return nil
+	// mockserver.Options reads zero as its default; on the command line a
+	// zero is a mistake.
+	for _, z := range []struct {
+		flag      string
+		zero      bool
+		byDefault any
+	}{
+		{"max-body-bytes", cfg.maxBodyBytes == 0, mockserver.DefaultMaxBodyBytes},
+		{"max-body-bytes-in-flight", cfg.bodyBytesInFlight == 0, mockserver.DefaultMaxBodyBytesInFlight},
+		{"journal-size", cfg.journalSize == 0, mockserver.DefaultJournalSize},
+		{"shutdown-timeout", cfg.shutdown == 0, mockserver.DefaultShutdownTimeout},
+		{"upstream-timeout", cfg.upstreamTimeout == 0, mockserver.DefaultUpstreamTimeout},
+	} {
+		if z.zero {
+			return fmt.Errorf("%s must not be zero; leave it out for the default, %v", cfg.flagName(z.flag), z.byDefault)
+		}
+	}
+	return cfg.explain(cfg.proxyOptions(cfg.baseOptions(nil)).Validate())
+}
+
+// explain returns err with each mockserver.OptionError in it said in terms
+// of the flags, or err itself when it holds none.
+func (cfg *config) explain(err error) error {
+	if err == nil {
+		return nil
+	}
+	var problems []string
+	for _, oe := range mockserver.OptionErrors(err) {
+		problems = append(problems, oe.Explain(cfg.optionName))
+	}
+	if len(problems) == 0 {
+		return err
+	}
+	return errors.New(strings.Join(problems, "; "))
+}
+
+// optionName names a mockserver.Options field by the flag that sets it, or
+// by the flag's environment twin when the value came from there; a field
+// no flag sets keeps its own name.
+func (cfg *config) optionName(option string) string {
+	flags := map[string]string{
+		"MaxBodyBytes": "max-body-bytes", "MaxBodyBytesInFlight": "max-body-bytes-in-flight",
+		"Latency": "latency", "LatencyJitter": "latency-jitter", "JournalSize": "journal-size",
+		"AdminToken": "admin-token", "AdminHosts": "admin-hosts", "ShutdownTimeout": "shutdown-timeout",
+		"Tokens": "tokens", "Upstream": "upstream", "UpstreamTimeout": "upstream-timeout",
+		"UpstreamRootCAs": "upstream-ca", "UpstreamAllowHTTP": "upstream-allow-http",
+		"RefuseInvalid": "refuse-invalid", "Record": "record",
+	}
+	if flag, ok := flags[option]; ok {
+		return cfg.flagName(flag)
+	}
+	return option
+}
+
+// flagName names the flag as the user gave it: "--journal-size", or
+// BENJI_MOCK_JOURNAL_SIZE when its value came from the environment.
+func (cfg *config) flagName(flag string) string {
+	if cfg.fromEnv[flag] {
+		return envName(flag)
+	}
+	return "--" + flag
 }
 
 // logger returns the logger for every line the command writes, in the
@@ -173,22 +219,17 @@ func (cfg *config) logger(w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
-// options returns the mockserver.Options the configuration asks for;
-// mockserver.New checks the proxy mode's (cfg.check does not repeat them).
-// The record file is opened, or created, for appending; the caller closes
-// it.
+// options returns the mockserver.Options the configuration asks for. The
+// record file is opened, or created, for appending; the caller closes it.
 func (cfg *config) options(logger *slog.Logger) (mockserver.Options, io.Closer, error) {
-	opts := cfg.baseOptions(logger)
+	opts := cfg.proxyOptions(cfg.baseOptions(logger))
 	if cfg.upstream == "" {
+		// Said here, before the CA file is read or the record file made.
 		if cfg.upstreamCA != "" || cfg.record != "" || cfg.refuseInvalid || cfg.upstreamAllowHTTP {
 			return opts, nil, errors.New("--upstream-ca, --upstream-allow-http, --refuse-invalid and --record need --upstream")
 		}
 		return opts, io.NopCloser(nil), nil
 	}
-	opts.Upstream = cfg.upstream
-	opts.UpstreamTimeout = cfg.upstreamTimeout
-	opts.UpstreamAllowHTTP = cfg.upstreamAllowHTTP
-	opts.RefuseInvalid = cfg.refuseInvalid
 	if cfg.upstreamCA != "" {
 		pem, err := os.ReadFile(cfg.upstreamCA)
 		if err != nil {
@@ -212,6 +253,18 @@ func (cfg *config) options(logger *slog.Logger) (mockserver.Options, io.Closer, 
 	}
 	opts.Record = f
 	return opts, f, nil
+}
+
+// proxyOptions returns opts with the proxy mode's flags that need no file,
+// when --upstream is given.
+func (cfg *config) proxyOptions(opts mockserver.Options) mockserver.Options {
+	if cfg.upstream != "" {
+		opts.Upstream = cfg.upstream
+		opts.UpstreamTimeout = cfg.upstreamTimeout
+		opts.UpstreamAllowHTTP = cfg.upstreamAllowHTTP
+		opts.RefuseInvalid = cfg.refuseInvalid
+	}
+	return opts
 }
 
 // baseOptions returns the Options of the flags every mode has.

@@ -166,26 +166,28 @@ func TestConfigRejectsNonsense(t *testing.T) {
 		{[]string{"stray"}, nil, `unexpected argument "stray"`},
 		{nil, map[string]string{"BENJI_MOCK_LATENCY": "soon"}, `BENJI_MOCK_LATENCY="soon"`},
 
-		{[]string{"--max-body-bytes", "0"}, nil, "--max-body-bytes must be between 1 and 16777216, got 0"},
+		{[]string{"--max-body-bytes", "0"}, nil, "--max-body-bytes must not be zero; leave it out for the default, 1048576"},
 		{[]string{"--max-body-bytes", "-1"}, nil, "--max-body-bytes must be between 1 and 16777216, got -1"},
 		{[]string{"--max-body-bytes", "16777217"}, nil, "--max-body-bytes must be between 1 and 16777216, got 16777217"},
-		{nil, map[string]string{"BENJI_MOCK_MAX_BODY_BYTES": "16777217"}, "--max-body-bytes must be between 1 and 16777216, got 16777217"},
-		{nil, map[string]string{"BENJI_MOCK_MAX_BODY_BYTES": "0"}, "--max-body-bytes must be between 1 and 16777216, got 0"},
+		{nil, map[string]string{"BENJI_MOCK_MAX_BODY_BYTES": "16777217"}, "BENJI_MOCK_MAX_BODY_BYTES must be between 1 and 16777216, got 16777217"},
+		{nil, map[string]string{"BENJI_MOCK_MAX_BODY_BYTES": "0"}, "BENJI_MOCK_MAX_BODY_BYTES must not be zero; leave it out for the default, 1048576"},
 		{[]string{"--max-body-bytes", "200000000000"}, nil, "--max-body-bytes must be between 1 and 16777216, got 200000000000"},
 		{[]string{"--max-body-bytes", "2e11"}, nil, `invalid value "2e11" for flag -max-body-bytes: not a whole number`},
 		{nil, map[string]string{"BENJI_MOCK_MAX_BODY_BYTES": "2e11"}, `BENJI_MOCK_MAX_BODY_BYTES="2e11": not a whole number`},
 		{[]string{"--max-body-bytes", "99999999999999999999"}, nil, "-max-body-bytes: out of range"},
 
-		{[]string{"--journal-size", "0"}, nil, "--journal-size must be between 1 and 10000, got 0"},
+		{[]string{"--journal-size", "0"}, nil, "--journal-size must not be zero; leave it out for the default, 1000"},
 		{[]string{"--journal-size", "-1"}, nil, "--journal-size must be between 1 and 10000, got -1"},
 		{[]string{"--journal-size", "10001"}, nil, "--journal-size must be between 1 and 10000, got 10001"},
-		{nil, map[string]string{"BENJI_MOCK_JOURNAL_SIZE": "1000000000"}, "--journal-size must be between 1 and 10000, got 1000000000"},
-		{nil, map[string]string{"BENJI_MOCK_JOURNAL_SIZE": "-5"}, "--journal-size must be between 1 and 10000, got -5"},
+		{nil, map[string]string{"BENJI_MOCK_JOURNAL_SIZE": "1000000000"}, "BENJI_MOCK_JOURNAL_SIZE must be between 1 and 10000, got 1000000000"},
+		{nil, map[string]string{"BENJI_MOCK_JOURNAL_SIZE": "-5"}, "BENJI_MOCK_JOURNAL_SIZE must be between 1 and 10000, got -5"},
+		// The command line wins over the environment, and the error names it.
+		{[]string{"--journal-size", "20000"}, map[string]string{"BENJI_MOCK_JOURNAL_SIZE": "5"}, "--journal-size must be between 1 and 10000, got 20000"},
 		{[]string{"--journal-size", "1e4"}, nil, "-journal-size: not a whole number"},
 
 		{[]string{"--latency", "-1ms"}, nil, "--latency must not be negative, got -1ms"},
 		{[]string{"--latency-jitter", "-1ms"}, nil, "--latency-jitter must not be negative, got -1ms"},
-		{nil, map[string]string{"BENJI_MOCK_LATENCY_JITTER": "-1s"}, "--latency-jitter must not be negative, got -1s"},
+		{nil, map[string]string{"BENJI_MOCK_LATENCY_JITTER": "-1s"}, "BENJI_MOCK_LATENCY_JITTER must not be negative, got -1s"},
 		{[]string{"--latency", "31s"}, nil, "--latency plus --latency-jitter must be at most 30s, got 31s + 0s"},
 		{[]string{"--latency-jitter", "31s"}, nil, "--latency plus --latency-jitter must be at most 30s, got 0s + 31s"},
 		{[]string{"--latency", "20s", "--latency-jitter", "10s1ns"}, nil, "must be at most 30s, got 20s + 10.000000001s"},
@@ -193,14 +195,17 @@ func TestConfigRejectsNonsense(t *testing.T) {
 		// The sum of these overflows time.Duration.
 		{[]string{"--latency", "10s", "--latency-jitter", "2562047h47m16s"}, nil, "--latency plus --latency-jitter must be at most 30s"},
 
-		{[]string{"--shutdown-timeout", "0s"}, nil, "--shutdown-timeout must be positive and at most 10m0s, got 0s"},
+		{[]string{"--shutdown-timeout", "0s"}, nil, "--shutdown-timeout must not be zero; leave it out for the default, 10s"},
 		{[]string{"--shutdown-timeout", "-1s"}, nil, "--shutdown-timeout must be positive and at most 10m0s, got -1s"},
 		{[]string{"--shutdown-timeout", "10m1s"}, nil, "--shutdown-timeout must be positive and at most 10m0s, got 10m1s"},
 		{[]string{"--admin-token", " "}, nil, "--admin-token must not begin or end with spaces or hold control characters: no Authorization header could carry it"},
 		{[]string{"--admin-token", "sec\x01ret"}, nil, "--admin-token must not begin or end with spaces or hold control characters: no Authorization header could carry it"},
-		{nil, map[string]string{"BENJI_MOCK_ADMIN_TOKEN": "secret "}, "--admin-token must not begin or end with spaces or hold control characters: no Authorization header could carry it"},
-		{nil, map[string]string{"BENJI_MOCK_SHUTDOWN_TIMEOUT": "1h"}, "--shutdown-timeout must be positive and at most 10m0s, got 1h0m0s"},
-		{nil, map[string]string{"BENJI_MOCK_SHUTDOWN_TIMEOUT": "0"}, "--shutdown-timeout must be positive and at most 10m0s, got 0s"},
+		{nil, map[string]string{"BENJI_MOCK_ADMIN_TOKEN": "secret "}, "BENJI_MOCK_ADMIN_TOKEN must not begin or end with spaces or hold control characters: no Authorization header could carry it"},
+		{nil, map[string]string{"BENJI_MOCK_SHUTDOWN_TIMEOUT": "1h"}, "BENJI_MOCK_SHUTDOWN_TIMEOUT must be positive and at most 10m0s, got 1h0m0s"},
+		{nil, map[string]string{"BENJI_MOCK_SHUTDOWN_TIMEOUT": "0"}, "BENJI_MOCK_SHUTDOWN_TIMEOUT must not be zero; leave it out for the default, 10s"},
+		// Every problem is said, not only the first.
+		{[]string{"--journal-size", "20000", "--latency", "-1s"}, nil, "--journal-size must be between 1 and 10000, got 20000; --latency must not be negative, got -1s"},
+		{[]string{"--admin-hosts", "devbox:4010"}, nil, `--admin-hosts must hold host names without a port (IP addresses pass anyway), got "devbox:4010"`},
 	} {
 		_, err := parseConfig(tc.args, env(tc.env), io.Discard)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -256,15 +261,17 @@ func TestRunRefusesBadConfigurationBeforeStarting(t *testing.T) {
 		{"plain http upstream elsewhere", []string{"--admin-token", token, "--upstream", "http://staging.internal:8080"}, nil,
 			"plain http on a host that is not a loopback address"},
 		{"upstream with tokens", []string{"--admin-token", token, "--upstream", "https://api-staging.withbenji.com", "--tokens", "a"}, nil,
-			"Tokens must be empty with an Upstream"},
+			"--tokens must be empty when --upstream is set: the upstream decides which bearer tokens it accepts"},
 		{"record without upstream", []string{"--admin-token", token, "--record", "x.jsonl"}, nil,
 			"need --upstream"},
 		{"missing CA file", []string{"--admin-token", token, "--upstream", "https://api-staging.withbenji.com", "--upstream-ca", "/nonexistent/ca.pem"}, nil,
 			"--upstream-ca: open /nonexistent/ca.pem"},
 		{"upstream timeout of zero", []string{"--admin-token", token, "--upstream", "https://api-staging.withbenji.com", "--upstream-timeout", "0s"}, nil,
-			"--upstream-timeout must be positive, got 0s"},
+			"--upstream-timeout must not be zero; leave it out for the default, 30s"},
 		{"upstream timeout over its bound", []string{"--admin-token", token, "--upstream", "https://api-staging.withbenji.com", "--upstream-timeout", "5m"}, nil,
-			"UpstreamTimeout must be positive and at most 1m0s"},
+			"--upstream-timeout must be positive and at most 1m0s, got 5m0s"},
+		{"upstream timeout and latency past the budget", []string{"--admin-token", token, "--upstream", "https://api-staging.withbenji.com", "--upstream-timeout", "1m", "--latency", "30s"}, nil,
+			"--latency, --latency-jitter and --upstream-timeout must add up to at most 1m25s"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -417,6 +424,29 @@ func TestMemoryLimitLeavesGOMEMLIMITToTheUser(t *testing.T) {
 		limit, set := memoryLimit(lookup)
 		if limit != tt.limit || set != tt.set {
 			t.Errorf("env %v: memoryLimit = %d, %v; want %d, %v", tt.env, limit, set, tt.limit, tt.set)
+		}
+	}
+}
+
+// Every field of mockserver.Options that a flag sets is named by that flag
+// in an error (optionName), and the flag exists: a field added to Options
+// and given a flag must be added to optionName too.
+func TestEveryOptionWithAFlagIsNamedByIt(t *testing.T) {
+	cfg, err := parseConfig(nil, env(nil), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs := cfg.flagSet(io.Discard)
+	noFlagOfItsOwn := map[string]bool{"DisableAdmin": true, "DisableResponseValidation": true, "Logger": true} // --admin, --validate-responses; no error names them
+	options := reflect.TypeFor[mockserver.Options]()
+	for i := range options.NumField() {
+		field := options.Field(i).Name
+		if noFlagOfItsOwn[field] {
+			continue
+		}
+		name := cfg.optionName(field)
+		if !strings.HasPrefix(name, "--") || fs.Lookup(strings.TrimPrefix(name, "--")) == nil {
+			t.Errorf("Options.%s is named %q in errors, want a flag of benji-mock", field, name)
 		}
 	}
 }

@@ -130,3 +130,62 @@ func FuzzCheckAnswerAgreesWithKin(f *testing.F) {
 		}
 	})
 }
+
+// TestCheckAnswerAgreesWithKin: CheckAnswer finds a departure in exactly the
+// answers that kin-openapi refuses, over answers that conform and answers
+// that depart in each way an upstream's can. Each row is judged by kin-openapi
+// alone (no quick check) and by CheckResponse, so that a row the quick check
+// passes is still put to the library.
+func TestCheckAnswerAgreesWithKin(t *testing.T) {
+	c := mustLoad(t)
+	const token = `{"code":"ok","data":{"token":"5a3f2c1e-8b7d-4e6f-9a0b-1c2d3e4f5a6b"}}`
+	json := func(extra ...string) http.Header {
+		h := http.Header{"Content-Type": {"application/json"}}
+		for i := 0; i+1 < len(extra); i += 2 {
+			h.Set(extra[i], extra[i+1])
+		}
+		return h
+	}
+	tests := []struct {
+		name    string
+		status  int
+		header  http.Header
+		body    string
+		departs bool
+	}{
+		{"a token", 200, json(), token, false},
+		{"a token, keys in another order and spaced", 200, json(), ` { "data" : { "token" : "5a3f2c1e-8b7d-4e6f-9a0b-1c2d3e4f5a6b" } , "code" : "ok" } `, false},
+		{"a token with a charset", 200, http.Header{"Content-Type": {"application/json; charset=utf-8"}}, token, false},
+		{"a token with an extra field", 200, json(), `{"code":"ok","data":{"token":"5a3f2c1e-8b7d-4e6f-9a0b-1c2d3e4f5a6b"},"expires_in":600}`, false},
+		{"a token with undocumented headers", 200, json("Cf-Ray", "x", "Server", "nginx"), token, false},
+		{"a 400 with its errors", 400, json(), `{"code":"invalid_request","message":"m","errors":[{"field":"/mode","message":"bad"}]}`, false},
+		{"a 401 with its challenge", 401, json("Www-Authenticate", "Bearer"), `{"code":"unauthorized","message":"no"}`, false},
+		{"a 429 with Retry-After", 429, json("Retry-After", "2"), `{"code":"rate_limited","message":"slow"}`, false},
+		{"a 500", 500, json(), `{"code":"internal_error","message":"m"}`, false},
+
+		{"a token that is not a UUID", 200, json(), `{"code":"ok","data":{"token":"tok_123"}}`, true},
+		{"a 200 without data", 200, json(), `{"code":"ok"}`, true},
+		{"a code of the wrong type", 200, json(), `{"code":1,"data":{"token":"5a3f2c1e-8b7d-4e6f-9a0b-1c2d3e4f5a6b"}}`, true},
+		{"an undocumented status", 422, json(), `{"error":{"reason":"bad"}}`, true},
+		{"a gateway's 502", 502, http.Header{"Content-Type": {"text/html"}}, `<html>Bad Gateway</html>`, true},
+		{"a 401 without its challenge", 401, json(), `{"code":"unauthorized","message":"no"}`, true},
+		{"a challenge of another scheme", 401, json("Www-Authenticate", "Basic"), `{"code":"unauthorized","message":"no"}`, true},
+		{"a Retry-After that is a date", 429, json("Retry-After", "Wed, 21 Oct 2026 07:28:00 GMT"), `{"code":"rate_limited","message":"slow"}`, true},
+		{"an HTML page on a documented status", 500, http.Header{"Content-Type": {"text/html"}}, `<html></html>`, true},
+		{"no Content-Type", 500, http.Header{}, `{"code":"internal_error","message":"m"}`, true},
+		{"a body that is not JSON", 500, json(), `oops`, true},
+		{"an empty body", 200, json(), ``, true},
+		{"an envelope without its message", 400, json(), `{"code":"invalid_request"}`, true},
+		{"an error item of the wrong type", 400, json(), `{"code":"invalid_request","message":"m","errors":[{"field":1}]}`, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, _ := c.CheckAnswer(tt.status, tt.header, []byte(tt.body))
+			kin := c.kinCheckResponse(tt.status, tt.header, []byte(tt.body))
+			full := c.CheckResponse(tt.status, tt.header, []byte(tt.body))
+			if (len(got) > 0) != tt.departs || (kin != nil) != tt.departs || (full != nil) != tt.departs {
+				t.Errorf("want departs=%v; CheckAnswer says %.200q, kin-openapi %.200v, CheckResponse %.200v", tt.departs, fmt.Sprint(got), kin, full)
+			}
+		})
+	}
+}

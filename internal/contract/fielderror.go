@@ -11,24 +11,13 @@ import (
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/benjiconnect/benji"
 )
 
-// FieldError is one violation of the contract in a request body.
-type FieldError struct {
-	// Field is a JSON pointer (RFC 6901) to the offending value; empty for the
-	// body itself.
-	Field string `json:"field"`
-	// Message says what is wrong with the value, for people.
-	Message string `json:"message"`
-}
-
-// String returns the violation as "field: message".
-func (f FieldError) String() string {
-	if f.Field == "" {
-		return "body: " + f.Message
-	}
-	return f.Field + ": " + f.Message
-}
+// FieldError is one violation of the contract in a request body: the
+// contract's own type, which the client and the generated models share.
+type FieldError = benji.FieldError
 
 // FieldErrors flattens a kin-openapi schema validation error (a SchemaError,
 // a MultiError of them, or either wrapped) into one FieldError a violation,

@@ -277,11 +277,11 @@ func parseRecordLine(line []byte) (x RecordedExchange, dropped []string, err err
 		case len(resp.Body) > 0 && resp.BodyText != "":
 			return RecordedExchange{}, nil, errors.New("response has both body and body_text: body is for JSON, body_text for any other body")
 		}
-		written := resp.Header != nil
 		var more []string
 		resp.Header, more = withoutCredentialHeaders(resp.Header, "response")
 		dropped = append(dropped, more...)
-		if !written {
+		if resp.Header == nil {
+			resp.Header = http.Header{}
 			// A line written by hand: the answer's type is what its body is.
 			// --record always writes the header, so a missing Content-Type
 			// there is the upstream's, and verify reports it.
@@ -351,8 +351,12 @@ func httpToken(s string) bool {
 // withoutCredentialHeaders returns h with its names in canonical form
 // (a record written by hand may spell them in any case) and without the
 // headers that carry credentials, and names those it dropped. A nil h
-// gives an empty header.
+// stays nil: a line written by hand has no headers, which is not a record
+// of a request sent without any.
 func withoutCredentialHeaders(h http.Header, side string) (http.Header, []string) {
+	if h == nil {
+		return nil, nil
+	}
 	out := make(http.Header, len(h))
 	var dropped []string
 	for name, values := range h {

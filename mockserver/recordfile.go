@@ -164,15 +164,14 @@ func (rec *loadedRecord) read(name string, r io.Reader) error {
 	// more, so that a longer line shows as one.
 	sc.Buffer(make([]byte, 0, 64<<10), int(rec.limits.lineBytes)+3)
 	line, exchanges := 0, len(rec.exchanges)
-	tooLarge := func() error {
-		return &RecordError{File: name, Err: fmt.Errorf("the record is larger than %d bytes (MaxRecordFileBytes), its files together", rec.limits.bytes)}
-	}
 	for sc.Scan() {
 		line++
 		rec.lines++
 		switch {
 		case rec.bytes+counted.n > rec.limits.bytes:
-			return tooLarge() // the line may have been cut short by the bound
+			// Known by the last line at the latest, which the bound may
+			// have cut short: the scanner has read past the bound by then.
+			return &RecordError{File: name, Err: fmt.Errorf("the record is larger than %d bytes (MaxRecordFileBytes), its files together", rec.limits.bytes)}
 		case rec.lines > rec.limits.lines:
 			return &RecordError{File: name, Line: line, Err: fmt.Errorf("the record has more than %d lines (MaxRecordLines), its files together", rec.limits.lines)}
 		case int64(len(sc.Bytes())) > rec.limits.lineBytes:
@@ -200,8 +199,6 @@ func (rec *loadedRecord) read(name string, r io.Reader) error {
 	}
 	rec.bytes += counted.n
 	switch err := sc.Err(); {
-	case rec.bytes > rec.limits.bytes:
-		return tooLarge()
 	case errors.Is(err, bufio.ErrTooLong):
 		return &RecordError{File: name, Line: line + 1, Err: fmt.Errorf("the line is longer than %d bytes (MaxRecordLineBytes)", rec.limits.lineBytes)}
 	case err != nil:

@@ -88,6 +88,8 @@ func TestVerifyRecordRequests(t *testing.T) {
 		{"a valid request", `{"request":{"body":{"mode":1,"display_name":"x"}},` + ok + `}`, nil},
 		{"a body the API accepted and the contract refuses", `{"request":{"body":{"mode":1}},` + ok + `}`,
 			[]string{"request 200 /display_name: is required"}},
+		{"both the request and its answer depart", `{"request":{"body":{"mode":1}},"response":{"status":200,"body":{"code":"ok","data":{"token":"t-1"}}}}`,
+			[]string{"request 200 /display_name: is required", `answer 200 /data/token: must be a uuid, got "t-1"`}},
 		{"the API refused it too", `{"request":{"body":{"mode":1}},"response":{"status":400,"body":{"code":"invalid_request","message":"no"}}}`, nil},
 		{"a body that is not JSON", `{"request":{"body_text":"mode=1"},` + ok + `}`,
 			[]string{"request 200 body: must be JSON, got invalid character 'm' looking for beginning of value (at byte 1)"}},

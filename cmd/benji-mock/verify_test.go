@@ -13,7 +13,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -174,7 +173,13 @@ func proxyRecord(t *testing.T) string {
 		}
 	}))
 	t.Cleanup(api.Close)
-	record := &lockedBuffer{}
+	var buf bytes.Buffer
+	record := &syncWriter{w: &buf}
+	recorded := func() string {
+		record.mu.Lock()
+		defer record.mu.Unlock()
+		return buf.String()
+	}
 	ts := mockserver.NewTestServer(t, func(o *mockserver.Options) { o.Upstream, o.Record = api.URL, record })
 	for range 4 {
 		req, _ := http.NewRequest(http.MethodPost, ts.URL+"/verify/token/create", strings.NewReader(`{"mode":1,"display_name":"Reward Cookies"}`))
@@ -190,39 +195,18 @@ func proxyRecord(t *testing.T) string {
 	// Each line is written just after its answer has gone out.
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	for record.lines() < 4 {
+	for strings.Count(recorded(), "\n") < 4 {
 		if ctx.Err() != nil {
-			t.Fatalf("the record has %d lines after 30s, want 4", record.lines())
+			t.Fatalf("the record has %d lines after 30s, want 4", strings.Count(recorded(), "\n"))
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	if strings.Contains(record.String(), "staging-partner-token") {
+	if strings.Contains(recorded(), "staging-partner-token") {
 		t.Fatal("the record holds the bearer token")
 	}
 	path := filepath.Join(t.TempDir(), "staging.jsonl")
-	if err := os.WriteFile(path, []byte(record.String()), 0o600); err != nil {
+	if err := os.WriteFile(path, []byte(recorded()), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	return path
 }
-
-// lockedBuffer is a bytes.Buffer safe for the mock's recorder and the test
-// to share.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-func (b *lockedBuffer) lines() int { return strings.Count(b.String(), "\n") }

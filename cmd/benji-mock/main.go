@@ -2,6 +2,7 @@
 //
 //	benji-mock [flags]              serve (default 127.0.0.1:4010)
 //	benji-mock healthcheck [flags]  exit 0 when the mock at --addr is healthy
+//	benji-mock verify [--json] FILE...  check a record against the contract
 //	benji-mock --version            print the version
 //
 // Every flag has an environment twin: --max-body-bytes is
@@ -71,6 +72,9 @@ func memoryLimit(lookupEnv func(string) (string, bool)) (int64, bool) {
 // 2 for a configuration it refuses, before anything starts. Every path that
 // logs closes the log writer before it returns, so no line is lost.
 func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "verify" {
+		return runVerify(context.Background(), args[1:], stdout, stderr)
+	}
 	healthcheck := len(args) > 0 && args[0] == "healthcheck"
 	if healthcheck {
 		args = args[1:]

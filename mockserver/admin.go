@@ -30,6 +30,8 @@ const MaxAdminBodyBytes = 64 << 10
 //	DELETE /__mock/faults            drop every queued fault
 //	GET    /__mock/drift             proxy mode: how the upstream's answers depart from the contract
 //	DELETE /__mock/drift             empty the drift report
+//	GET    /__mock/replay            replay: each recorded request, its answers and those left
+//	POST   /__mock/replay/rewind     replay: start every request's answers again from the first
 //
 // server.go routes them to admin's methods; each takes the request and
 // returns its answer.
@@ -167,5 +169,14 @@ func (a *admin) drift(*http.Request) answer {
 
 func (a *admin) resetDrift(*http.Request) answer {
 	a.srv.ResetDrift()
+	return answer{status: http.StatusNoContent, outcome: OutcomeOK}
+}
+
+func (a *admin) replay(*http.Request) answer {
+	return jsonAnswer(http.StatusOK, OutcomeOK, encodeJSON(a.srv.Replay()))
+}
+
+func (a *admin) rewindReplay(*http.Request) answer {
+	a.srv.RewindReplay()
 	return answer{status: http.StatusNoContent, outcome: OutcomeOK}
 }

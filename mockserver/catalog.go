@@ -163,7 +163,7 @@ func newCatalog(c *contract.Contract) (*catalog, error) {
 		OutcomeUnsupportedMediaType, OutcomePayloadTooLarge, OutcomeUnreadableBody, OutcomeInvalidPrefer,
 		OutcomeNotFound, OutcomeMethodNotAllowed, OutcomeInternalError, OutcomeContractViolation,
 		OutcomeReset, OutcomeBadGateway, OutcomeServiceUnavailable, OutcomeGatewayTimeout,
-		OutcomeProxied, OutcomeUpstreamFailed, OutcomeUpstreamTimeout, OutcomeCrossOrigin}
+		OutcomeProxied, OutcomeReplayed, OutcomeUpstreamFailed, OutcomeUpstreamTimeout, OutcomeCrossOrigin}
 	for code := range cat.codes {
 		cat.outcomes = append(cat.outcomes, code)
 	}

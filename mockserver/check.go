@@ -26,11 +26,11 @@ const bigBody = 64 << 10
 // client fixes things, after the mock's own refusal of a browser's
 // cross-site request (403 cross_origin, see crossSite): credentials (401),
 // media type (415), size (413), JSON syntax (400 malformed_json), schema
-// (400 invalid_request). It returns
-// the refusal, or ok with the body recorded in x. In proxy mode, unless
-// Options.RefuseInvalid, what breaks the contract is recorded in x and the
-// request goes on to the upstream, which decides; a body too large or
-// unreadable is refused all the same, as there is nothing whole to forward.
+// (400 invalid_request). It returns the refusal, or ok with the body
+// recorded in x. In proxy and replay mode, unless Options.RefuseInvalid,
+// what breaks the contract is recorded in x and the request goes on to the
+// upstream or the record, which decide; a body too large or unreadable is
+// refused all the same, as there is nothing whole to forward.
 func (s *Server) checkRequest(r *http.Request, x *exchange) (refusal answer, ok bool) {
 	if a, refused := s.guard.crossSite(r); refused {
 		return a, false // never forwarded, even in proxy mode
@@ -117,14 +117,15 @@ func (s *Server) checkRequest(r *http.Request, x *exchange) (refusal answer, ok 
 }
 
 // forwardsInvalid reports whether a request that the mock would refuse
-// with a goes to the upstream all the same (proxy mode, without
-// Options.RefuseInvalid), and records a's code in x if so.
+// with a goes on all the same, to the record (Options.Replay) or the
+// upstream (Options.Upstream), without Options.RefuseInvalid, and records
+// a in x if so: the refusal is answered when neither answers.
 func (s *Server) forwardsInvalid(x *exchange, a answer) bool {
 	if s.proxy == nil || s.opts.RefuseInvalid {
 		return false
 	}
 	if x.wouldRefuse == "" {
-		x.wouldRefuse = a.outcome
+		x.wouldRefuse, x.refusal = a.outcome, a
 	}
 	return true
 }

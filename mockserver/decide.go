@@ -34,7 +34,10 @@ var tokenHeader = http.Header{
 // upstream, as the mock would refuse it without either.
 func (s *Server) decideAnswer(r *http.Request, x *exchange) answer {
 	if x.wouldRefuse != "" {
-		return s.proxy.forward(r, x)
+		if a, ok := s.proxy.answer(r, x); ok {
+			return a
+		}
+		return x.refusal // replay alone, and the record does not hold the request
 	}
 	if s.faults.anyMatch() {
 		x.decoded(s.cat.contract) // decoded here, not under the queue's lock
@@ -89,7 +92,9 @@ func (s *Server) preferredAnswer(r *http.Request, x *exchange) answer {
 		}
 	}
 	if s.proxy != nil {
-		return s.proxy.forward(r, x)
+		if a, ok := s.proxy.answer(r, x); ok {
+			return a
+		}
 	}
 	return s.tokenAnswer(x)
 }

@@ -83,6 +83,9 @@ type UpstreamAnswer struct {
 	// rather than by the upstream: Status, Header, Body and RequestID are
 	// the recorded ones.
 	Replayed bool `json:"replayed,omitempty"`
+	// Recorded, for a replayed answer, is where it was recorded:
+	// "file:line".
+	Recorded string `json:"recorded,omitempty"`
 	// Drift lists how the answer departs from the contract: the first 10.
 	Drift []Departure `json:"drift,omitempty"`
 	// DriftOmitted counts the departures beyond those listed.
@@ -116,6 +119,9 @@ type Drift struct {
 type DriftReport struct {
 	// Upstream is the upstream's URL; empty when the mock is not a proxy.
 	Upstream string `json:"upstream"`
+	// Replay lists the record files replayed (Options.Replay), whose
+	// answers are checked as the upstream's are.
+	Replay []string `json:"replay,omitempty"`
 	// Contract is the contract checked against (ContractHeader's value).
 	Contract string `json:"contract"`
 	// Answers counts the upstream answers checked; Departed, those that

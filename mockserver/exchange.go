@@ -105,6 +105,9 @@ type exchange struct {
 	// wouldRefuse is the code of the refusal the mock would have answered,
 	// for a request that proxy mode forwards all the same.
 	wouldRefuse string
+	// refusal is that refusal, answered when nothing else does (replay
+	// alone, and the record does not hold the request).
+	refusal answer
 	// upstream is the exchange with the upstream, in proxy mode; nil when
 	// the mock answered itself.
 	upstream *upstreamExchange

@@ -135,6 +135,19 @@ type Options struct {
 	// MaxRecordBytes. Writes are serialised; the writer need not be safe for
 	// concurrent use.
 	Record io.Writer
+	// Replay lists the files of a record (what Record writes: a
+	// RecordedExchange a line, or a shorter line written by hand; see
+	// docs/record.md) to answer from. A request with the same method, path
+	// (with its query) and body as one recorded (a JSON body compared as a
+	// value: key order and whitespace aside) gets the answers recorded for
+	// it, in recorded order, the last again once they run out; queued faults
+	// and Prefer come first. Replayed answers are checked against the
+	// contract as proxy mode's are (Server.Drift). Other requests are
+	// answered as without Replay: by the Upstream when there is one, else by
+	// the mock. New reads the files, within MaxRecordFileBytes and
+	// MaxRecordLines, and fails with a *RecordError naming the file and line
+	// it cannot read; credentials found in them are dropped, with a warning.
+	Replay []string
 }
 
 // ErrInvalidOptions is wrapped by the error New returns for Options outside

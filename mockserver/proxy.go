@@ -24,12 +24,20 @@ import (
 // exchange is recorded on the request's record: the journal, the log, the
 // drift report and the record file are made from it.
 
-// proxy is proxy mode: the upstream it forwards to, the drift report its
-// answers are summed up in and the record they are written to. A Server
-// has one only when Options.Upstream is set. Its steps, in the order a
-// request takes them: forward (or failure), checkAnswer, record.
+// proxy is where answers the mock does not make come from: the upstream
+// it forwards to (proxy mode, Options.Upstream), the record it replays
+// (Options.Replay), or both, the replay first. It owns the drift report
+// those answers are summed up in and the record the upstream's are written
+// to. A Server has one only when Options.Upstream or Options.Replay is
+// set. Its steps, in the order a request takes them: answer (replayed, or
+// forward and failure), checkAnswer, record.
 type proxy struct {
+	// upstream is the real API; nil when the mock only replays.
 	upstream *upstream
+	// replay answers from Options.Replay; nil without it.
+	replay *replay
+	// replayFiles are Options.Replay, for the drift report.
+	replayFiles []string
 	// drift sums up how the upstream's answers depart from the contract.
 	drift driftReport
 	// recorder writes Options.Record; nil when there is none.
@@ -41,22 +49,86 @@ type proxy struct {
 }
 
 func newProxy(o Options, cat *catalog, bigChecks chan struct{}) (*proxy, error) {
-	up, err := newUpstream(o)
-	if err != nil {
-		return nil, err
+	p := &proxy{log: o.Logger, cat: cat, bigChecks: bigChecks}
+	if o.Upstream != "" {
+		up, err := newUpstream(o)
+		if err != nil {
+			return nil, err
+		}
+		p.upstream = up
+		if o.Record != nil {
+			p.recorder = &recorder{w: o.Record, log: o.Logger, limit: MaxRecordBytes}
+		}
 	}
-	p := &proxy{upstream: up, log: o.Logger, cat: cat, bigChecks: bigChecks}
-	if o.Record != nil {
-		p.recorder = &recorder{w: o.Record, log: o.Logger, limit: MaxRecordBytes}
+	if len(o.Replay) > 0 {
+		rec, err := loadRecord(o.Replay...)
+		if err != nil {
+			return nil, fmt.Errorf("replay: %w", err)
+		}
+		for _, d := range rec.dropped {
+			p.log.Warn("replay: "+d, "files", o.Replay)
+		}
+		if n := rec.droppedTotal - len(rec.dropped); n > 0 {
+			p.log.Warn("replay: more credentials dropped", "count", n)
+		}
+		p.replay, p.replayFiles = newReplay(rec), slices.Clone(o.Replay)
 	}
 	return p, nil
+}
+
+// answer is the last step of deciding an answer, in place of the mock's
+// own token: the record's answer to the request when it holds one, else
+// the upstream's. ok is false when neither answers (replay alone, and the
+// record holds no such request).
+func (p *proxy) answer(r *http.Request, x *exchange) (a answer, ok bool) {
+	if p.replay != nil {
+		if a, ok := p.replayed(r, x); ok {
+			return a, true
+		}
+	}
+	if p.upstream != nil {
+		return p.forward(r, x), true
+	}
+	return answer{}, false
+}
+
+// replayed is the record's next answer to a request with r's method, path
+// (with its query) and body, as recorded: status, headers less those of one
+// connection, body. It is checked and journaled as the upstream's would be,
+// marked as replayed.
+func (p *proxy) replayed(r *http.Request, x *exchange) (answer, bool) {
+	if len(x.body) > bigBody {
+		// Matching a large body decodes it, as checking it does.
+		select {
+		case p.bigChecks <- struct{}{}:
+			defer func() { <-p.bigChecks }()
+		case <-r.Context().Done():
+			return answer{}, false
+		}
+	}
+	ra, ok := p.replay.match(r.Method, r.URL.RequestURI(), x.body)
+	if !ok {
+		return answer{}, false
+	}
+	u := &upstreamExchange{creds: credentialsOf(r), status: ra.status, replayed: true, recorded: ra.at.String()}
+	x.upstream = u
+	if kept := u.creds.body(x.body); !bytes.Equal(kept, x.body) {
+		x.body, x.request, x.valid = kept, nil, x.valid && len(kept) <= maxJournalBody
+	}
+	if id := headerValue(ra.header, RequestIDHeader); id != "" && id != x.requestID {
+		u.requestID = cutString(u.creds.text(id), maxFieldBytes)
+	}
+	return answer{status: ra.status, header: ra.header, body: ra.body, outcome: OutcomeReplayed, upstream: true}, true
 }
 
 // report is the drift report, as Server.Drift returns it.
 func (p *proxy) report() DriftReport {
 	r := p.drift.report()
 	r.Contract = p.cat.contractID
-	r.Upstream = p.upstream.base.String()
+	if p.upstream != nil {
+		r.Upstream = p.upstream.base.String()
+	}
+	r.Replay = p.replayFiles
 	return r
 }
 
@@ -104,6 +176,9 @@ const (
 	// OutcomeUpstreamTimeout: the upstream did not answer within
 	// Options.UpstreamTimeout (504).
 	OutcomeUpstreamTimeout = "upstream_timeout"
+	// OutcomeReplayed is an answer served from a record (Options.Replay),
+	// whatever its status; Entry.Upstream says more.
+	OutcomeReplayed = "replayed"
 )
 
 // upstream is the real API the mock forwards to.
@@ -304,11 +379,16 @@ type upstreamExchange struct {
 	body       []byte
 	departures []contract.Departure
 	omitted    int
+	// replayed says the answer came from the record, not the upstream;
+	// recorded is where ("file:line").
+	replayed bool
+	recorded string
 }
 
 // answer makes the journal's view of the exchange, within its bounds.
 func (u *upstreamExchange) answer() *UpstreamAnswer {
-	a := &UpstreamAnswer{Status: u.status, RequestID: u.requestID, Duration: u.duration, Error: u.failure, DriftOmitted: u.omitted}
+	a := &UpstreamAnswer{Status: u.status, RequestID: u.requestID, Duration: u.duration, Error: u.failure, DriftOmitted: u.omitted,
+		Replayed: u.replayed, Recorded: u.recorded}
 	if len(u.body) > 0 {
 		a.Body = cutString(string(u.body[:min(len(u.body), maxEntryUpstreamBody)]), maxEntryUpstreamBody)
 		a.Truncated = len(a.Body) != len(u.body)

@@ -90,7 +90,7 @@ func (rec *recorder) write(line []byte) {
 // record writes the record's line for a request forwarded to the
 // upstream, when there is a record.
 func (p *proxy) record(r *http.Request, x *exchange) {
-	if p.recorder == nil || x.upstream == nil {
+	if p.recorder == nil || x.upstream == nil || x.upstream.replayed {
 		return
 	}
 	u, creds := x.upstream, x.upstream.creds

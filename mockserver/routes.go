@@ -84,6 +84,12 @@ func (s *Server) routes() *echo.Echo {
 			http.MethodGet:    admin(s.admin.listFaults),
 			http.MethodDelete: admin(s.admin.clearFaults),
 		})
+		own(adminPrefix+"/replay", map[string]echo.HandlerFunc{
+			http.MethodGet: admin(s.admin.replay),
+		})
+		own(adminPrefix+"/replay/rewind", map[string]echo.HandlerFunc{
+			http.MethodPost: admin(s.admin.rewindReplay),
+		})
 		own(adminPrefix+"/drift", map[string]echo.HandlerFunc{
 			http.MethodGet:    admin(s.admin.drift),
 			http.MethodDelete: admin(s.admin.resetDrift),

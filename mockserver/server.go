@@ -109,7 +109,7 @@ func New(opts Options) (*Server, error) {
 	for _, t := range opts.Tokens {
 		s.tokens = append(s.tokens, []byte(t))
 	}
-	if opts.Upstream != "" {
+	if opts.Upstream != "" || len(opts.Replay) > 0 {
 		if s.proxy, err = newProxy(opts, cat, s.bigChecks); err != nil {
 			return nil, fmt.Errorf("mockserver: %w", err)
 		}
@@ -227,6 +227,24 @@ func (s *Server) Drift() DriftReport {
 		return DriftReport{Contract: s.cat.contractID, Drift: []Drift{}}
 	}
 	return s.proxy.report()
+}
+
+// Replay returns how far the answers of Options.Replay have been served:
+// each distinct request recorded, with its answers and those left. It is
+// empty without Options.Replay.
+func (s *Server) Replay() ReplayState {
+	if s.proxy == nil || s.proxy.replay == nil {
+		return ReplayState{Requests: []ReplayedRequest{}}
+	}
+	return s.proxy.replay.state()
+}
+
+// RewindReplay makes the answers of Options.Replay start again from the
+// first recorded for each request, as when the server started.
+func (s *Server) RewindReplay() {
+	if s.proxy != nil && s.proxy.replay != nil {
+		s.proxy.replay.rewind()
+	}
 }
 
 // ResetDrift empties the drift report.

@@ -43,6 +43,7 @@ type config struct {
 	upstreamAllowHTTP bool
 	refuseInvalid     bool
 	record            string
+	replay            tokenList
 	// fromEnv holds the names of the flags whose value came from their
 	// environment twin, not the command line: errors name the twin.
 	fromEnv map[string]bool
@@ -99,6 +100,7 @@ func (cfg *config) flagSet(stderr io.Writer) *flag.FlagSet {
 		"proxy mode: allow a plain http upstream that is not on loopback (the bearer token then crosses the network in clear text)")
 	fs.BoolVar(&cfg.refuseInvalid, "refuse-invalid", false, "proxy mode: answer requests that break the contract with the mock's own 400/401/415 instead of forwarding them")
 	fs.StringVar(&cfg.record, "record", "", "proxy mode: append each exchange with the upstream, without credentials, as a JSON line to this `file`")
+	fs.Var(&cfg.replay, "replay", "answer requests recorded in these comma-separated record `files` (what --record writes) with the answers recorded, checked against the contract; others as without it")
 	return fs
 }
 
@@ -192,7 +194,7 @@ func (cfg *config) optionName(option string) string {
 		"AdminToken": "admin-token", "AdminHosts": "admin-hosts", "ShutdownTimeout": "shutdown-timeout",
 		"Tokens": "tokens", "Upstream": "upstream", "UpstreamTimeout": "upstream-timeout",
 		"UpstreamRootCAs": "upstream-ca", "UpstreamAllowHTTP": "upstream-allow-http",
-		"RefuseInvalid": "refuse-invalid", "Record": "record",
+		"RefuseInvalid": "refuse-invalid", "Record": "record", "Replay": "replay",
 	}
 	if flag, ok := flags[option]; ok {
 		return cfg.flagName(flag)
@@ -282,6 +284,7 @@ func (cfg *config) baseOptions(logger *slog.Logger) mockserver.Options {
 		DisableResponseValidation: !cfg.validateResponses,
 		Logger:                    logger,
 		ShutdownTimeout:           cfg.shutdown,
+		Replay:                    cfg.replay,
 	}
 }
 
@@ -300,10 +303,13 @@ func (cfg *config) listeningAttrs(addr, contract string) []any {
 	if cfg.upstream != "" { // proxy mode; the URL holds no credentials (refused)
 		attrs = append(attrs, "upstream", cfg.upstream, "upstream_timeout", cfg.upstreamTimeout, "refuse_invalid", cfg.refuseInvalid, "record", cfg.record)
 	}
+	if len(cfg.replay) > 0 {
+		attrs = append(attrs, "replay", cfg.replay)
+	}
 	return attrs
 }
 
-// tokenList is a comma-separated list flag (--tokens, --admin-hosts),
+// tokenList is a comma-separated list flag (--tokens, --admin-hosts, --replay),
 // blanks dropped. Each Set replaces the list, so the flag wins over its
 // twin.
 type tokenList []string

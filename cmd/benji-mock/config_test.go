@@ -118,6 +118,8 @@ func TestConfigEnvironmentTwins(t *testing.T) {
 			func(c *config) any { return c.refuseInvalid }, true},
 		{"BENJI_MOCK_RECORD", "record", "/tmp/exchanges.jsonl",
 			func(c *config) any { return c.record }, "/tmp/exchanges.jsonl"},
+		{"BENJI_MOCK_REPLAY", "replay", "staging.jsonl, extra.jsonl",
+			func(c *config) any { return c.baseOptions(nil).Replay }, []string{"staging.jsonl", "extra.jsonl"}},
 	}
 	rows := map[string]bool{}
 	for _, tt := range tests {

@@ -1,0 +1,340 @@
+package mockserver_test
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"maps"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/benjiconnect/benji/mockserver"
+)
+
+// replayed is what a client got from the mock.
+type replayed struct {
+	status int
+	header http.Header
+	body   string
+}
+
+// sendJSON posts body to the mock's API with the bearer token and, when
+// given, a Prefer header.
+func sendJSON(t *testing.T, url, body, prefer string) replayed {
+	t.Helper()
+	req := apiRequest(url+"/verify/token/create", strings.NewReader(body), "partner-secret-token")
+	if prefer != "" {
+		req.Header.Set("Prefer", prefer)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("POST %s: %v", clip(body), err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return replayed{resp.StatusCode, resp.Header, string(b)}
+}
+
+// recordStaging records, through proxy mode, a fake upstream that departs
+// from the contract: the first request for "Ana" gets a token that is not a
+// UUID and the second a UUID; "Bo" gets an undocumented 422. It returns the
+// record's file and what the callers got, in the order sent.
+func recordStaging(t *testing.T) (string, []replayed) {
+	t.Helper()
+	var n atomic.Int32 // the requests come one at a time, in this order
+	upstream := startUpstream(t, false, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("X-Request-Id", "up-"+r.Header.Get("X-Request-Id"))
+		switch n.Add(1) {
+		case 1:
+			io.WriteString(w, `{"code":"ok","data":{"token":"tok_not_a_uuid"}}`)
+		case 2:
+			io.WriteString(w, `{"code":"ok","data":{"token":"`+upstreamToken+`"}}`)
+		default:
+			w.WriteHeader(http.StatusUnprocessableEntity)
+			io.WriteString(w, `{"code":"unprocessable","message":"Bo is not a member."}`)
+		}
+	})
+	ts, _, record := startProxy(t, upstream.URL)
+	var got []replayed
+	for _, body := range []string{`{"mode":1,"display_name":"Ana"}`, `{"mode":1,"display_name":"Ana"}`, `{"mode":1,"display_name":"Bo"}`} {
+		got = append(got, sendJSON(t, ts.URL, body, ""))
+	}
+	recorded(t, record, 3)
+	ts.Close()
+	upstream.Close() // gone: what follows is offline
+	file := filepath.Join(t.TempDir(), "staging.jsonl")
+	if err := os.WriteFile(file, []byte(record.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(record.String(), "partner-secret-token") {
+		t.Fatalf("the record holds the bearer token: %s", clip(record.String()))
+	}
+	return file, got
+}
+
+// startReplay starts a mock that replays files, its log captured.
+func startReplay(t *testing.T, files ...string) (*mockserver.TestServer, *syncBuffer) {
+	t.Helper()
+	log := &syncBuffer{}
+	return mockserver.NewTestServer(t, func(o *mockserver.Options) {
+		o.Replay = files
+		o.Logger = slog.New(slog.NewTextHandler(log, nil))
+	}), log
+}
+
+// A record made through proxy mode is served again with the upstream gone:
+// the same statuses and bodies, identical requests in recorded order (the
+// last again once they run out), key order and whitespace aside; a request
+// the record does not hold gets a fresh token; the departures are in the
+// drift report, the journal and the page.
+func TestReplayServesARecordOffline(t *testing.T) {
+	file, staging := recordStaging(t)
+	ts, _ := startReplay(t, file)
+
+	ana := `{ "display_name": "Ana",  "mode": 1 }` // the recorded body, keys reordered, spaced out
+	for i, want := range []replayed{staging[0], staging[1], staging[1]} {
+		got := sendJSON(t, ts.URL, ana, "")
+		if got.status != want.status || got.body != want.body {
+			t.Errorf("Ana #%d: got %d %s, want the recorded %d %s", i+1, got.status, clip(got.body), want.status, clip(want.body))
+		}
+	}
+	if got := sendJSON(t, ts.URL, `{"mode":1,"display_name":"Bo"}`, ""); got.status != 422 || got.body != staging[2].body {
+		t.Errorf("Bo: got %d %s, want the recorded 422 %s", got.status, clip(got.body), clip(staging[2].body))
+	} else if got.header.Get("X-Request-Id") == "" || got.header.Get("Content-Type") != "application/json" {
+		t.Errorf("Bo: headers %v, want the recorded Content-Type and X-Request-Id", got.header)
+	}
+	fresh := sendJSON(t, ts.URL, `{"mode":1,"display_name":"Cy"}`, "")
+	var created struct{ Data struct{ Token string } }
+	if json.Unmarshal([]byte(fresh.body), &created); fresh.status != 200 || uuid.Validate(created.Data.Token) != nil || strings.Contains(fresh.body, upstreamToken) {
+		t.Errorf("a request the record does not hold: got %d %s, want the mock's own fresh token", fresh.status, clip(fresh.body))
+	}
+	// Matching is on the value: another display name is another request.
+	if got := sendJSON(t, ts.URL, `{"mode":1,"display_name":"Ana "}`, ""); strings.Contains(got.body, upstreamToken) || strings.Contains(got.body, "tok_not_a_uuid") {
+		t.Errorf("\"Ana \" got a recorded answer %s; only the same body may", clip(got.body))
+	}
+
+	entries := ts.Requests(mockserver.Filter{Outcome: mockserver.OutcomeReplayed})
+	if len(entries) != 4 {
+		t.Fatalf("%d entries replayed, want 4", len(entries))
+	}
+	for _, e := range entries {
+		if e.Upstream == nil || !e.Upstream.Replayed || !strings.HasPrefix(e.Upstream.Recorded, file+":") {
+			t.Errorf("entry %d: Upstream %+v, want it marked replayed, with where it was recorded", e.Seq, e.Upstream)
+		}
+	}
+	oldest := entries[len(entries)-1] // the first Ana: a token that is not a UUID
+	if d := strings.Join(departures(oldest.Upstream.Drift), "; "); !strings.Contains(d, "/data/token") {
+		t.Errorf("the first Ana's entry lists departures %q, want the token's", d)
+	}
+	if oldest.Upstream.RequestID != staging[0].header.Get("X-Request-Id") {
+		t.Errorf("the entry keeps the upstream's request id %q, want the recorded %q", oldest.Upstream.RequestID, staging[0].header.Get("X-Request-Id"))
+	}
+
+	report := ts.Drift()
+	var places []string
+	for _, d := range report.Drift {
+		places = append(places, d.Place())
+	}
+	if report.Answers != 4 || report.Departed != 2 || !slices.Equal(report.Replay, []string{file}) ||
+		!slices.ContainsFunc(places, func(p string) bool { return strings.Contains(p, "/data/token") }) ||
+		!slices.ContainsFunc(report.Drift, func(d mockserver.Drift) bool { return d.Status == 422 }) {
+		t.Errorf("drift report: %d answers, %d departed, replay %q, places %q; want 4 answers, 2 departing (the first Ana's token, the 422), the record named",
+			report.Answers, report.Departed, report.Replay, places)
+	}
+
+	page := adminGet(t, ts.URL+"/__mock/")
+	if !strings.Contains(page, "Replayed answer") || !strings.Contains(page, "tok_not_a_uuid") {
+		t.Errorf("the inspector does not show the replayed answer: %s", clip(page))
+	}
+}
+
+// adminGet GETs an admin URL of an open mock and returns its body.
+func adminGet(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
+}
+
+// The replay's state says how many answers are left per request, in Go and
+// on the admin API; rewinding starts every request over.
+func TestReplayStateAndRewind(t *testing.T) {
+	file, staging := recordStaging(t)
+	ts, _ := startReplay(t, file)
+	ana := `{"mode":1,"display_name":"Ana"}`
+	sendJSON(t, ts.URL, ana, "")
+	sendJSON(t, ts.URL, ana, "")
+
+	left := func(st mockserver.ReplayState) map[string][2]int {
+		out := map[string][2]int{}
+		for _, r := range st.Requests {
+			out[r.Recorded[strings.LastIndex(r.Recorded, ":")+1:]] = [2]int{r.Answers, r.Left}
+		}
+		return out
+	}
+	want := map[string][2]int{"1": {2, 0}, "3": {1, 1}} // Ana recorded on lines 1 and 2, Bo on line 3
+	if got := left(ts.Replay()); !maps.Equal(got, want) {
+		t.Errorf("Replay() answers/left by first line = %v, want %v", got, want)
+	}
+	var fromAPI mockserver.ReplayState
+	if err := json.Unmarshal([]byte(adminGet(t, ts.URL+"/__mock/replay")), &fromAPI); err != nil || !maps.Equal(left(fromAPI), want) {
+		t.Errorf("GET /__mock/replay = %v (%v), want %v", left(fromAPI), err, want)
+	}
+
+	resp, err := http.Post(ts.URL+"/__mock/replay/rewind", "", nil)
+	if err != nil || resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("POST /__mock/replay/rewind: %v %v, want 204", resp, err)
+	}
+	resp.Body.Close()
+	if got := left(ts.Replay()); got["1"] != [2]int{2, 2} {
+		t.Errorf("after the rewind Ana has %v answers/left, want [2 2]", got["1"])
+	}
+	if got := sendJSON(t, ts.URL, ana, ""); got.body != staging[0].body {
+		t.Errorf("after the rewind Ana got %s, want the first recorded answer %s", clip(got.body), clip(staging[0].body))
+	}
+	ts.RewindReplay()
+	if got := sendJSON(t, ts.URL, ana, ""); got.body != staging[0].body {
+		t.Errorf("after RewindReplay Ana got %s, want the first recorded answer", clip(got.body))
+	}
+}
+
+// Faults and Prefer come before the record, as before the upstream, and
+// use up none of its answers; a request the contract refuses is answered
+// from the record when it holds it (the real API's answer to it), else
+// refused as the mock would.
+func TestReplayFaultsPreferAndInvalidRequests(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "hand.jsonl")
+	lines := `{"request":{"body":{"mode":1,"display_name":"Ana"}},"response":{"status":200,"body":{"code":"ok","data":{"token":"` + upstreamToken + `"}}}}
+{"request":{"body":{"mode":9,"display_name":"Ana"}},"response":{"status":422,"body":{"code":"bad_mode","message":"no mode 9"}}}
+`
+	if err := os.WriteFile(file, []byte(lines), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ts, _ := startReplay(t, file)
+	ana := `{"mode":1,"display_name":"Ana"}`
+
+	if got := sendJSON(t, ts.URL, ana, "code=429"); got.status != 429 {
+		t.Errorf("Prefer code=429: got %d, want the mock's 429 before the record", got.status)
+	}
+	if err := ts.QueueFault(mockserver.Fault{Status: 503}); err != nil {
+		t.Fatal(err)
+	}
+	if got := sendJSON(t, ts.URL, ana, ""); got.status != 503 {
+		t.Errorf("a queued 503: got %d, want it before the record", got.status)
+	}
+	if got := sendJSON(t, ts.URL, ana, ""); got.status != 200 || !strings.Contains(got.body, upstreamToken) {
+		t.Errorf("then: got %d %s, want the recorded answer, not used up by the fault or Prefer", got.status, clip(got.body))
+	}
+	if st := ts.Replay(); len(st.Requests) != 2 || st.Requests[0].Left != 0 {
+		t.Errorf("replay state %+v: the fault and Prefer must use up no answer, the third request one", st)
+	}
+	if got := sendJSON(t, ts.URL, `{"mode":9,"display_name":"Ana"}`, ""); got.status != 422 || !strings.Contains(got.body, "bad_mode") {
+		t.Errorf("a recorded request the contract refuses: got %d %s, want the recorded 422", got.status, clip(got.body))
+	}
+	if got := sendJSON(t, ts.URL, `{"mode":8,"display_name":"Ana"}`, ""); got.status != 400 || !strings.Contains(got.body, "/mode") {
+		t.Errorf("an unrecorded request the contract refuses: got %d %s, want the mock's 400 naming /mode", got.status, clip(got.body))
+	}
+	e := ts.Requests(mockserver.Filter{Status: 422})
+	if len(e) != 1 || e[0].WouldRefuse != mockserver.OutcomeInvalidRequest || e[0].Outcome != mockserver.OutcomeReplayed {
+		t.Errorf("the replayed 422's entry: %+v, want outcome replayed and would_refuse invalid_request", e)
+	}
+}
+
+// A hand-written line needs only a request body, a status and an answer
+// body; it is the one way to send an answer the contract does not allow,
+// and it is always flagged. Credentials left in a record are dropped,
+// never served back.
+func TestReplayHandWrittenLines(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "hand.jsonl")
+	line := `{"request":{"header":{"Authorization":["Bearer leaked-by-hand"]},"body":{"mode":1,"display_name":"Ana"}},` +
+		`"response":{"status":200,"header":{"Set-Cookie":["session=leaked"],"X-Api-Key":["k-leaked"],"Content-Type":["application/json"]},"body":{"code":"ok","data":{"token":42}}}}` + "\n"
+	if err := os.WriteFile(file, []byte(line), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ts, log := startReplay(t, file)
+	got := sendJSON(t, ts.URL, `{"mode":1,"display_name":"Ana"}`, "")
+	if got.status != 200 || got.body != `{"code":"ok","data":{"token":42}}` {
+		t.Errorf("got %d %s, want the hand-written answer as written", got.status, clip(got.body))
+	}
+	for _, name := range []string{"Set-Cookie", "X-Api-Key", "Authorization"} {
+		if v := got.header.Get(name); v != "" {
+			t.Errorf("the replayed answer carries %s: %q; credentials in a record are dropped", name, v)
+		}
+	}
+	if !strings.Contains(log.String(), "dropped") {
+		t.Errorf("no warning says credentials were dropped: %s", clip(log.String()))
+	}
+	if r := ts.Drift(); r.Departed != 1 {
+		t.Errorf("drift report: %d departed, want the hand-written answer flagged", r.Departed)
+	}
+	for _, leaked := range []string{"leaked-by-hand", "k-leaked", "session=leaked"} {
+		if j, _ := json.Marshal(ts.Requests(mockserver.Filter{})); strings.Contains(string(j), leaked) {
+			t.Errorf("the journal holds %q", leaked)
+		}
+	}
+}
+
+// A record that cannot be read stops New with an error naming the file and
+// the line; nothing is served.
+func TestReplayRefusesBadRecords(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	good := `{"request":{"body":{"mode":1,"display_name":"Ana"}},"response":{"status":200,"body":{"code":"ok"}}}` + "\n"
+	tests := []struct {
+		name, file, want string
+		line             int
+	}{
+		{"malformed JSON", write("malformed.jsonl", good+`{"request":`+"\n"), "malformed.jsonl:2", 2},
+		{"a line with no request", write("norequest.jsonl", `{"response":{"status":200}}`+"\n"), "norequest.jsonl:1", 1},
+		{"a missing file", filepath.Join(dir, "missing.jsonl"), "missing.jsonl", 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := mockserver.New(mockserver.Options{Replay: []string{tc.file}})
+			var re *mockserver.RecordError
+			if err == nil || !errors.As(err, &re) || !strings.Contains(err.Error(), tc.want) || re.Line != tc.line {
+				t.Errorf("New: %v, want a *RecordError naming %s (line %d)", err, tc.want, tc.line)
+			}
+		})
+	}
+}
+
+// With an upstream too, the record answers what it holds and the upstream
+// the rest; only the upstream's answers are recorded again.
+func TestReplayBeforeTheUpstream(t *testing.T) {
+	file, _ := recordStaging(t)
+	upstream := startUpstream(t, false, answers(200, `{"code":"ok","data":{"token":"`+upstreamToken+`"}}`))
+	ts, _, record := startProxy(t, upstream.URL, func(o *mockserver.Options) { o.Replay = []string{file} })
+	if got := sendJSON(t, ts.URL, `{"mode":1,"display_name":"Ana"}`, ""); !strings.Contains(got.body, "tok_not_a_uuid") {
+		t.Errorf("a recorded request: got %s, want the record's first answer", clip(got.body))
+	}
+	if got := sendJSON(t, ts.URL, `{"mode":1,"display_name":"Cy"}`, ""); got.status != 200 || !strings.Contains(got.body, upstreamToken) {
+		t.Errorf("an unrecorded request: got %d %s, want the upstream's", got.status, clip(got.body))
+	}
+	if received, _ := upstream.seen(); len(received) != 1 {
+		t.Errorf("the upstream got %d requests, want only the unrecorded one", len(received))
+	}
+	lines := recorded(t, record, 1)
+	if len(lines) != 1 || !strings.Contains(string(lines[0].Request.Body), "Cy") {
+		t.Errorf("the record has %d lines, want only the forwarded exchange", len(lines))
+	}
+}

@@ -37,7 +37,10 @@ func (s *Server) decideAnswer(r *http.Request, x *exchange) answer {
 		if a, ok := s.proxy.answer(r, x); ok {
 			return a
 		}
-		return x.refusal // replay alone, and the record does not hold the request
+		// Replay alone, and the record does not hold the request: the mock
+		// refuses it, as without a record.
+		x.wouldRefuse = ""
+		return x.refusal
 	}
 	if s.faults.anyMatch() {
 		x.decoded(s.cat.contract) // decoded here, not under the queue's lock

@@ -247,6 +247,9 @@ func TestReplayFaultsPreferAndInvalidRequests(t *testing.T) {
 	if got := sendJSON(t, ts.URL, `{"mode":8,"display_name":"Ana"}`, ""); got.status != 400 || !strings.Contains(got.body, "/mode") {
 		t.Errorf("an unrecorded request the contract refuses: got %d %s, want the mock's 400 naming /mode", got.status, clip(got.body))
 	}
+	if e := ts.Requests(mockserver.Filter{Status: 400}); len(e) != 1 || e[0].WouldRefuse != "" {
+		t.Errorf("the refused request's entry: %+v, want the refusal itself, no would_refuse", e)
+	}
 	e := ts.Requests(mockserver.Filter{Status: 422})
 	if len(e) != 1 || e[0].WouldRefuse != mockserver.OutcomeInvalidRequest || e[0].Outcome != mockserver.OutcomeReplayed {
 		t.Errorf("the replayed 422's entry: %+v, want outcome replayed and would_refuse invalid_request", e)

@@ -23,7 +23,7 @@ const MaxAdminBodyBytes = 64 << 10
 // The admin API serves the Go handles over HTTP, for services that run the
 // mock in docker-compose:
 //
-//	GET    /__mock/requests          the journal, newest first (?status=&outcome=&user_external_id=&limit=)
+//	GET    /__mock/requests          the journal, newest first (?status=&outcome=&user_external_id=&header=&limit=)
 //	DELETE /__mock/requests          empty the journal
 //	GET    /__mock/tokens/{token}    the request that was issued a token
 //	POST   /__mock/faults            queue a fault (a Fault as JSON); answers with it
@@ -99,7 +99,7 @@ func (s *Server) adminHost(host string) bool {
 }
 
 // journalQuery lists the query parameters GET /__mock/requests takes.
-var journalQuery = []string{"limit", "outcome", "status", "user_external_id"}
+var journalQuery = []string{"header", "limit", "outcome", "status", "user_external_id"}
 
 func (s *Server) adminListRequests(r *http.Request) answer {
 	f, bad := s.parseFilter(r.URL.Query())
@@ -143,6 +143,9 @@ func (s *Server) parseFilter(q url.Values) (Filter, []gen.FieldError) {
 		bad = append(bad, gen.FieldError{Field: "outcome", Message: fmt.Sprintf("must be one of %s, got %q", strings.Join(s.cat.outcomes, ", "), cutString(f.Outcome, 32))})
 	}
 	f.UserExternalID = q.Get("user_external_id")
+	if f.Header = q.Get("header"); headerFilterProblem(f.Header) != "" {
+		bad = append(bad, gen.FieldError{Field: "header", Message: headerFilterProblem(f.Header)})
+	}
 	return f, bad
 }
 

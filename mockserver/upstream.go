@@ -147,12 +147,8 @@ func (s *Server) forward(r *http.Request, x *exchange) answer {
 	req, err := http.NewRequestWithContext(ctx, r.Method, target.String(), bytes.NewReader(x.body))
 	// The request goes as sent; what the mock keeps of it (the journal,
 	// the record) goes without the credentials, decoded again when the
-	// journal is read. A body over maxJournalBody was decoded once, within
-	// the bound on big checks (checkRequest); its redacted copy is kept as
-	// text only, rather than decoded again outside that bound.
-	if kept := x.upstream.creds.body(x.body); !bytes.Equal(kept, x.body) {
-		x.body, x.request, x.valid = kept, nil, x.valid && len(kept) <= maxJournalBody
-	}
+	// journal is read.
+	x.keepBody(x.upstream.creds.body(x.body))
 	if err != nil {
 		return s.upstreamFailure(r, x, err)
 	}

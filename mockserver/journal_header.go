@@ -47,12 +47,8 @@ var credentialNameParts = []string{"auth", "cookie", "credential", "jwt", "key",
 // Idempotency-Key (a request's own id, which a test asserts). The journal
 // keeps such a header redacted (redactCredential); the record leaves it out.
 func credentialHeader(name string) bool {
-	switch name { // the usual names, canonical as net/http gives them
-	case "Authorization", "Proxy-Authorization", "Cookie":
-		return true
-	case "Accept", "Accept-Encoding", "Content-Length", "Content-Type", "Idempotency-Key", "Prefer",
-		"Traceparent", "Tracestate", "User-Agent", RequestIDHeader:
-		return false
+	if credential, known := usualHeader(name); known {
+		return credential
 	}
 	if strings.EqualFold(name, "Idempotency-Key") {
 		return false
@@ -60,11 +56,7 @@ func credentialHeader(name string) bool {
 	var buf [64]byte
 	lower := buf[:0]
 	for i := 0; i < len(name); i++ {
-		c := name[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		lower = append(lower, c)
+		lower = append(lower, lowerASCII(name[i]))
 	}
 	for _, part := range credentialNameParts {
 		if bytes.Contains(lower, []byte(part)) {
@@ -72,6 +64,20 @@ func credentialHeader(name string) bool {
 		}
 	}
 	return false
+}
+
+// usualHeader reports whether name is one of the usual names of a request
+// header, canonical as net/http gives them, and whether it carries a
+// credential.
+func usualHeader(name string) (credential, known bool) {
+	switch name {
+	case "Authorization", "Proxy-Authorization", "Cookie":
+		return true, true
+	case "Accept", "Accept-Encoding", "Content-Length", "Content-Type", "Idempotency-Key", "Prefer",
+		"Traceparent", "Tracestate", "User-Agent", RequestIDHeader:
+		return false, true
+	}
+	return false, false
 }
 
 // authSchemes are the authentication schemes a redacted value keeps: those
@@ -89,6 +95,9 @@ const redactedBearer = "Bearer " + redacted
 // value: "[redacted]", after the scheme when the value starts with one of
 // authSchemes ("Bearer [redacted]"); a scheme alone, or nothing, as sent.
 func redactCredential(value string) string {
+	if rest, ok := strings.CutPrefix(value, "Bearer "); ok && strings.TrimSpace(rest) != "" {
+		return redactedBearer // as nearly every request sends it
+	}
 	v := strings.TrimSpace(value)
 	scheme, rest := v, ""
 	if i := strings.IndexAny(v, " \t"); i >= 0 {
@@ -163,9 +172,11 @@ func (s *secretScan) text(v string) string {
 }
 
 // name returns a header name, or "[redacted]" when it holds a credential in
-// any case (credentials.inName).
+// any case (credentials.inName). The usual names are not looked at: the
+// credential would be a piece of one.
 func (s *secretScan) name(n string) string {
-	if s.none || s.token != "" && (len(n) < len(s.token) || !containsFold(n, s.token)) {
+	// A credential is minSecretBytes long at least, and holds the token.
+	if _, usual := usualHeader(n); usual || s.none || s.token != "" && (len(n) < max(len(s.token), minSecretBytes) || !containsFold(n, s.token)) {
 		return n
 	}
 	if s.credentials().inName(n) {
@@ -187,20 +198,44 @@ func (s *secretScan) body(b []byte) []byte {
 			return kept
 		}
 		return b
-	case s.token != "" && !bytes.Contains(b, []byte(s.token)):
+	case s.token != "" && !holds(b, s.token):
 		return b
 	}
 	return s.credentials().body(b)
 }
 
-// containsFold reports whether s holds sub, in any ASCII case.
+// holds reports whether b holds s, not empty, without copying either (a
+// conversion of the token to bytes would).
+func holds(b []byte, s string) bool {
+	for i := 0; len(b)-i >= len(s); {
+		j := bytes.IndexByte(b[i:len(b)-len(s)+1], s[0])
+		if j < 0 {
+			return false
+		}
+		if string(b[i+j:i+j+len(s)]) == s {
+			return true
+		}
+		i += j + 1
+	}
+	return false
+}
+
+// containsFold reports whether s holds sub, not empty, in any ASCII case.
 func containsFold(s, sub string) bool {
+	first := lowerASCII(sub[0])
 	for i := 0; i+len(sub) <= len(s); i++ {
-		if strings.EqualFold(s[i:i+len(sub)], sub) {
+		if lowerASCII(s[i]) == first && strings.EqualFold(s[i:i+len(sub)], sub) {
 			return true
 		}
 	}
 	return false
+}
+
+func lowerASCII(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
 }
 
 // unescapeASCII returns the JSON text b with each \u escape of a printable
@@ -296,31 +331,37 @@ func (x *exchange) keepBody(kept []byte) {
 // and the count of values left out.
 func keptHeader(h http.Header, scan *secretScan) (pairs []string, omitted int) {
 	// The first MaxEntryHeaders names, in order, whatever their number.
-	var first [MaxEntryHeaders]string
-	names := first[:0]
+	type field struct {
+		name   string
+		values []string
+	}
+	var first [MaxEntryHeaders]field
+	fields := first[:0]
 	values := 0
 	for name, vs := range h {
 		values += len(vs)
 		switch {
 		case len(vs) == 0:
 			continue
-		case len(names) < MaxEntryHeaders:
-			names = append(names, name)
-		case name < names[len(names)-1]:
-			names[len(names)-1] = name
-		default:
+		case len(fields) < MaxEntryHeaders:
+			fields = fields[:len(fields)+1]
+		case name > fields[len(fields)-1].name:
 			continue
 		}
-		for i := len(names) - 1; i > 0 && names[i] < names[i-1]; i-- {
-			names[i], names[i-1] = names[i-1], names[i]
+		// Into its place, the last one dropped when there is no room.
+		i := len(fields) - 1
+		for ; i > 0 && name < fields[i-1].name; i-- {
+			fields[i] = fields[i-1]
 		}
+		fields[i] = field{name, vs}
 	}
 	pairs = make([]string, 0, 2*min(values, MaxEntryHeaders))
 	room := MaxEntryHeaderBytes - len("{}")
-	for _, name := range names {
-		credential := credentialHeader(name)
-		kept := cutString(scan.name(name), maxEntryHeaderNameBytes)
-		for _, v := range h[name] {
+	for _, f := range fields {
+		credential := credentialHeader(f.name)
+		kept := cutString(scan.name(f.name), maxEntryHeaderNameBytes)
+		nameCost := jsonLen(kept) + len(`:[],`)
+		for _, v := range f.values {
 			if len(pairs) == 2*MaxEntryHeaders {
 				break
 			}
@@ -332,7 +373,7 @@ func keptHeader(h http.Header, scan *secretScan) (pairs []string, omitted int) {
 			v = cutString(v, MaxEntryHeaderValueBytes)
 			// "name":["value"], counted whole for each value: a bound,
 			// not the exact size.
-			cost := jsonLen(kept) + jsonLen(v) + len(`:[],`)
+			cost := nameCost + jsonLen(v)
 			if cost > room {
 				continue
 			}
@@ -357,19 +398,28 @@ func headerOf(pairs []string) http.Header {
 
 // jsonLen is the length of s as encoding/json writes it, quotes included.
 func jsonLen(s string) int {
-	n := len(`""`)
-	for i := 0; i < len(s); {
-		if c := s[i]; c >= 0x20 && c < utf8.RuneSelf && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
-			n++
-			i++
-			continue
+	n := len(`""`) + len(s)
+	for i := 0; i < len(s); i++ {
+		if !plainJSON[s[i]] {
+			// Rare in a header: count the rest character by character.
+			for rest := s[i:]; rest != ""; {
+				r, size := utf8.DecodeRuneInString(rest)
+				n += jsonCost(r, size) - size
+				rest = rest[size:]
+			}
+			return n
 		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		n += jsonCost(r, size)
-		i += size
 	}
 	return n
 }
+
+// plainJSON marks the bytes encoding/json writes as themselves.
+var plainJSON = func() (plain [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		plain[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return plain
+}()
 
 // matchesHeader reports whether e's request sent the header f.Header
 // names: "Name: value" (the name in any case, the value as the entry keeps

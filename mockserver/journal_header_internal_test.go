@@ -71,6 +71,7 @@ func FuzzKeptHeader(f *testing.F) {
 	f.Add("X-Sk_live_0123456789", "1", "sk_live_0123456789", 1)
 	f.Add("X-Long", strings.Repeat("v", 500)+"a/b+c=d e", "a/b+c=d e", 3)
 	f.Add("X-Api-Key", "Token  abc", "abcdefgh", 40)
+	f.Add("X-Echo", strings.Repeat("abcdefgh ", 100), "abcdefgh", 1)
 	f.Fuzz(func(t *testing.T, name, value, token string, copies int) {
 		tok := strings.TrimSpace(token)
 		if len(tok) < minSecretBytes || strings.ContainsAny(tok, "[]…\r\n") || strings.Contains(tok, "redacted") || name == "" {
@@ -90,7 +91,13 @@ func FuzzKeptHeader(f *testing.F) {
 			if strings.Contains(strings.ToLower(n), strings.ToLower(tok)) {
 				t.Fatalf("name %q holds the token %q", n, tok)
 			}
+			if n := jsonLen(n) - len(`""`); n > maxEntryHeaderNameBytes {
+				t.Fatalf("a name of %d bytes encoded, over %d", n, maxEntryHeaderNameBytes)
+			}
 			for _, v := range vs {
+				if n := jsonLen(v) - len(`""`); n > MaxEntryHeaderValueBytes {
+					t.Fatalf("a value of %d bytes encoded, over %d: %.80q…", n, MaxEntryHeaderValueBytes, v)
+				}
 				if strings.Contains(v, tok) {
 					t.Fatalf("%s: %q holds the token %q", n, v, tok)
 				}
@@ -228,4 +235,40 @@ func FuzzSecretScanBody(f *testing.F) {
 // holdsAny reports whether s holds one of c.
 func (c credentials) holdsAny(s string) bool {
 	return slices.ContainsFunc(c, func(secret string) bool { return strings.Contains(s, secret) })
+}
+
+// The hot path: a usual request (a bearer token of letters, digits and
+// "-._~", found nowhere else) is journaled with one quick look for the
+// token, without collecting its credentials, in one allocation.
+func TestSecretScanLooksQuicklyForAUsualToken(t *testing.T) {
+	for _, tt := range []struct {
+		auth, token string
+	}{
+		{"Bearer sk_live_0123456789", "sk_live_0123456789"},
+		{"bearer  tok-en.1~2", "tok-en.1~2"},
+		{"sk_live_0123456789", "sk_live_0123456789"},
+		{"Bearer a/b+c=", ""},
+		{"Bearer a b", ""},
+		{"Bearer", "Bearer"},
+	} {
+		r := httptest.NewRequest(http.MethodPost, "/", nil)
+		r.Header = http.Header{"Authorization": {tt.auth}, "Content-Type": {"application/json"}, "User-Agent": {"partner-service/1.4"}}
+		if got := newSecretScan(r, nil).token; got != tt.token {
+			t.Errorf("Authorization %q: the quick look is for %q, want %q", tt.auth, got, tt.token)
+		}
+	}
+	r := httptest.NewRequest(http.MethodPost, "/", nil)
+	r.Header = http.Header{"Authorization": {"Bearer sk_live_0123456789"}, "Content-Type": {"application/json"}, "User-Agent": {"partner-service/1.4"}}
+	x := &exchange{body: []byte(`{"mode":1,"display_name":"Reward Cookies"}`), requestID: "req-1", path: "/verify/token/create"}
+	allocs := testing.AllocsPerRun(100, func() {
+		scan := newSecretScan(r, nil)
+		x.withoutCredentials(&scan)
+		keptHeader(r.Header, &scan)
+		if scan.ready {
+			t.Fatal("the credentials were collected for a request that holds them nowhere else")
+		}
+	})
+	if allocs > 1 {
+		t.Errorf("journaling the headers takes %v allocations, want 1", allocs)
+	}
 }

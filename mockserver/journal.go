@@ -38,8 +38,13 @@ type Entry struct {
 	// Method and Path are the request line's.
 	Method string `json:"method"`
 	Path   string `json:"path"`
-	// Header is the request's headers, bounded and with the credentials
-	// redacted (see MaxEntryHeaders and credentialHeader).
+	// Header is the request's headers: at most MaxEntryHeaders values, the
+	// first by name, within MaxEntryHeaderBytes. Credentials are replaced
+	// by "[redacted]", after a known scheme ("Bearer [redacted]"): the
+	// values of Authorization, Proxy-Authorization, Cookie and every header
+	// whose name holds auth, cookie, credential, jwt, key, passw,
+	// passphrase, secret, session or token (Idempotency-Key aside); and
+	// the bearer token wherever else it appears.
 	Header http.Header `json:"header,omitempty"`
 	// HeadersOmitted counts the header values left out of Header.
 	HeadersOmitted int `json:"headers_omitted,omitempty"`

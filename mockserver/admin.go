@@ -22,7 +22,7 @@ const MaxAdminBodyBytes = 64 << 10
 // The admin API serves the Go handles over HTTP, for services that run the
 // mock in docker-compose:
 //
-//	GET    /__mock/requests          the journal, newest first (?status=&outcome=&user_external_id=&limit=)
+//	GET    /__mock/requests          the journal, newest first (?status=&outcome=&user_external_id=&header=&limit=)
 //	DELETE /__mock/requests          empty the journal
 //	GET    /__mock/tokens/{token}    the request that was issued a token
 //	POST   /__mock/faults            queue a fault (a Fault as JSON); answers with it
@@ -63,7 +63,7 @@ func (a *admin) only(r *http.Request, h func(*http.Request) answer) answer {
 }
 
 // journalQuery lists the query parameters GET /__mock/requests takes.
-var journalQuery = []string{"limit", "outcome", "status", "user_external_id"}
+var journalQuery = []string{"header", "limit", "outcome", "status", "user_external_id"}
 
 func (a *admin) listRequests(r *http.Request) answer {
 	f, bad := parseFilter(r.URL.Query(), a.srv.cat.outcomes)
@@ -107,6 +107,9 @@ func parseFilter(q url.Values, outcomes []string) (Filter, []gen.FieldError) {
 		bad = append(bad, gen.FieldError{Field: "outcome", Message: fmt.Sprintf("must be one of %s, got %q", strings.Join(outcomes, ", "), cutString(f.Outcome, 32))})
 	}
 	f.UserExternalID = q.Get("user_external_id")
+	if f.Header = q.Get("header"); headerFilterProblem(f.Header) != "" {
+		bad = append(bad, gen.FieldError{Field: "header", Message: headerFilterProblem(f.Header)})
+	}
 	return f, bad
 }
 

@@ -1,6 +1,12 @@
 package mockserver
 
 import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -20,7 +26,7 @@ func TestDocsStateEachBoundAsItsConstant(t *testing.T) {
 	if actions.MaxItems == nil {
 		t.Fatal("the contract sets no maxItems on custom_attributes.actions")
 	}
-	doctable.CheckBounds(t, "../docs/mock.md", "## Bounds", "bound", "constant", map[string]doctable.Quantity{
+	bounds := map[string]doctable.Quantity{
 		"DefaultMaxBodyBytes":         doctable.Size(DefaultMaxBodyBytes),
 		"MaxMaxBodyBytes":             doctable.Size(MaxMaxBodyBytes),
 		"maxDeclaredPrealloc":         doctable.Size(maxDeclaredPrealloc),
@@ -34,6 +40,9 @@ func TestDocsStateEachBoundAsItsConstant(t *testing.T) {
 		"DefaultJournalSize":          doctable.Count(DefaultJournalSize),
 		"MaxJournalSize":              doctable.Count(MaxJournalSize),
 		"MaxEntryBytes":               doctable.Size(MaxEntryBytes),
+		"MaxEntryHeaders":             doctable.Count(MaxEntryHeaders),
+		"MaxEntryHeaderBytes":         doctable.Size(MaxEntryHeaderBytes),
+		"MaxEntryHeaderValueBytes":    doctable.Size(MaxEntryHeaderValueBytes),
 		"maxJournalBody":              doctable.Size(maxJournalBody),
 		"maxStringBytes":              doctable.Size(maxStringBytes),
 		"maxActions":                  doctable.Count(maxActions),
@@ -66,6 +75,9 @@ func TestDocsStateEachBoundAsItsConstant(t *testing.T) {
 		"MaxDriftEntries":             doctable.Count(MaxDriftEntries),
 		"maxDriftRequestIDs":          doctable.Count(maxDriftRequestIDs),
 		"MaxRecordBytes":              doctable.Size(MaxRecordBytes),
+		"MaxRecordFileBytes":          doctable.Size(MaxRecordFileBytes),
+		"MaxRecordLines":              doctable.Count(MaxRecordLines),
+		"MaxRecordLineBytes":          doctable.Size(MaxRecordLineBytes),
 		"minSecretBytes":              doctable.Size(minSecretBytes),
 		"defaultPageEntries":          doctable.Count(defaultPageEntries),
 		"maxPageEntries":              doctable.Count(maxPageEntries),
@@ -77,8 +89,44 @@ func TestDocsStateEachBoundAsItsConstant(t *testing.T) {
 		"maxPageDrift":                doctable.Count(maxPageDrift),
 		"maxRendersAtOnce":            doctable.Count(maxRendersAtOnce),
 		"sessionLifetime":             doctable.Duration(sessionLifetime),
-	})
+	}
+	doctable.CheckBounds(t, "../docs/mock.md", "## Bounds", "bound", "constant", bounds)
+	// A bound added to the code is a row to add to the table: every
+	// exported Max* and Default* constant of the package is in it.
+	for _, name := range exportedConstants(t, "Max", "Default") {
+		if _, ok := bounds[name]; !ok {
+			t.Errorf("%s is a bound the docs/mock.md table does not state: add its row, and its constant here", name)
+		}
+	}
 	if upstreamDialTimeout != upstreamHandshakeTimeout {
 		t.Errorf("docs/mock.md states one bound for connecting and the TLS handshake; they are %s and %s", upstreamDialTimeout, upstreamHandshakeTimeout)
 	}
+}
+
+// exportedConstants lists the package's exported constants whose names
+// start with one of prefixes.
+func exportedConstants(t *testing.T, prefixes ...string) []string {
+	t.Helper()
+	pkgs, err := parser.ParseDir(token.NewFileSet(), ".", func(fi fs.FileInfo) bool { return !strings.HasSuffix(fi.Name(), "_test.go") }, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, f := range pkgs["mockserver"].Files {
+		for _, d := range f.Decls {
+			g, ok := d.(*ast.GenDecl)
+			if !ok || g.Tok != token.CONST {
+				continue
+			}
+			for _, spec := range g.Specs {
+				for _, n := range spec.(*ast.ValueSpec).Names {
+					if n.IsExported() && slices.ContainsFunc(prefixes, func(p string) bool { return strings.HasPrefix(n.Name, p) }) {
+						names = append(names, n.Name)
+					}
+				}
+			}
+		}
+	}
+	slices.Sort(names)
+	return names
 }

@@ -192,7 +192,7 @@ func (s *Server) finish(w http.ResponseWriter, r *http.Request, x *exchange) {
 	}
 	var seq uint64
 	if x.api {
-		seq = s.journal.add(s.entry(x))
+		seq = s.journal.add(s.journaled(r, x)) // without r's credentials
 	}
 	// The answer goes out now: after the journal has it, so that a client
 	// that reads the journal once it has its answer finds its request

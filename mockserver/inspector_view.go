@@ -228,7 +228,7 @@ func (in *inspector) pageView(q url.Values) (pageView, int) {
 		v.Live.Problems = problems[:min(len(problems), in.maxViolations)]
 		return v, http.StatusBadRequest
 	}
-	v.Live.Filtered = f.Status != 0 || f.Outcome != "" || f.UserExternalID != ""
+	v.Live.Filtered = f.Status != 0 || f.Outcome != "" || f.UserExternalID != "" || f.Header != ""
 	limit := f.Limit
 	if limit == 0 {
 		limit = defaultPageEntries

@@ -1,6 +1,7 @@
 package mockserver
 
 import (
+	"net/http"
 	"sync"
 	"time"
 
@@ -17,15 +18,16 @@ const maxJournalBody = 4 << 10
 // cut is in encoded bytes: the body at 4 KiB; the decoded request's strings
 // at 256 bytes and its actions at 16; the path and the Prefer value at 256
 // bytes; a 400's violations at 50, each message at 120 bytes. A 400 comes
-// to about 4 + 50 x 0.2 + 0.5 = 14.5 KiB at most. In proxy mode an entry
-// adds the upstream's answer: its body at 2 KiB, 10 departures of at most
-// 0.45 KiB each, its error at 256 bytes and at most 6 headers of 128-byte
-// values, about 8 KiB more. A journal of
-// N entries holds at most N times this much.
-const MaxEntryBytes = 24 << 10
+// to about 4 + 50 x 0.2 + 0.5 = 14.5 KiB at most. The request's headers
+// add 4 KiB at most (MaxEntryHeaderBytes). In proxy mode an entry adds the
+// upstream's answer: its body at 2 KiB, 10 departures of at most 0.45 KiB
+// each, its error at 256 bytes and at most 6 headers of 128-byte values,
+// about 8 KiB more. A journal of N entries holds at most N times this much.
+const MaxEntryBytes = 28 << 10
 
-// Entry is one request as the mock saw and answered it. It never holds the
-// request's headers, so the bearer token is never in it.
+// Entry is one request as the mock saw and answered it. It holds the
+// request's headers with their credentials redacted: the bearer token is
+// never in it.
 type Entry struct {
 	// Seq numbers entries from 1 in arrival order; it survives Reset.
 	Seq uint64 `json:"seq"`
@@ -36,6 +38,16 @@ type Entry struct {
 	// Method and Path are the request line's.
 	Method string `json:"method"`
 	Path   string `json:"path"`
+	// Header is the request's headers: at most MaxEntryHeaders values, the
+	// first by name, within MaxEntryHeaderBytes. Credentials are replaced
+	// by "[redacted]", after a known scheme ("Bearer [redacted]"): the
+	// values of Authorization, Proxy-Authorization, Cookie and every header
+	// whose name holds auth, cookie, credential, jwt, key, passw,
+	// passphrase, secret, session or token (Idempotency-Key aside); and
+	// the bearer token wherever else it appears.
+	Header http.Header `json:"header,omitempty"`
+	// HeadersOmitted counts the header values left out of Header.
+	HeadersOmitted int `json:"headers_omitted,omitempty"`
 	// Status is the status answered; 0 when the connection was dropped.
 	Status int `json:"status"`
 	// Outcome is "ok" for a token issued, otherwise the error code answered
@@ -78,6 +90,9 @@ type Entry struct {
 	// decode says Request is still to be decoded from raw (a whole body):
 	// the hot path leaves that to whoever reads the journal.
 	decode bool
+	// headers are Header as name-value pairs (keptHeader); Header is made
+	// from them when the entry is read.
+	headers []string
 }
 
 // forReading returns e with Body, Request and Token filled in.
@@ -87,6 +102,9 @@ func (e Entry) forReading(c *contract.Contract) Entry {
 	}
 	if e.raw != nil {
 		e.Body = string(e.raw)
+	}
+	if e.headers != nil {
+		e.Header, e.headers = headerOf(e.headers), nil
 	}
 	if e.decode {
 		var r gen.TokenRequest
@@ -104,6 +122,10 @@ type Filter struct {
 	Status         int
 	Outcome        string
 	UserExternalID string
+	// Header selects entries whose request sent a header: "Name: value"
+	// (the name in any case, the value as Entry.Header keeps it), or
+	// "Name" for any value.
+	Header string
 	// Limit caps how many entries come back; zero means all.
 	Limit int
 }
@@ -121,9 +143,9 @@ func (f Filter) matches(e *Entry) bool {
 }
 
 // matchesRecord is matches on what an entry has before its body is
-// decoded: the status and the outcome.
+// decoded: the status, the outcome and the headers.
 func (f Filter) matchesRecord(e *Entry) bool {
-	return (f.Status == 0 || e.Status == f.Status) && (f.Outcome == "" || e.Outcome == f.Outcome)
+	return (f.Status == 0 || e.Status == f.Status) && (f.Outcome == "" || e.Outcome == f.Outcome) && f.matchesHeader(e)
 }
 
 // journal is a bounded ring of entries, safe for concurrent use.

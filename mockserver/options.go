@@ -36,7 +36,7 @@ const (
 	// bodies of the requests in flight may together take this much memory.
 	MaxMaxBodyBytesInFlight = 1 << 30
 	// MaxJournalSize is the largest JournalSize. An entry keeps at most
-	// MaxEntryBytes, so a full journal holds at most about 240 MB.
+	// MaxEntryBytes, so a full journal holds at most about 280 MB.
 	MaxJournalSize = 10_000
 	// MaxLatency bounds Latency+LatencyJitter. The latency is waited after
 	// the body is read, within the write timeout; what is left of it bounds

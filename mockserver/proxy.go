@@ -112,9 +112,7 @@ func (p *proxy) replayed(r *http.Request, x *exchange) (answer, bool) {
 	}
 	u := &upstreamExchange{creds: credentialsOf(r), status: ra.status, replayed: true, recorded: ra.at.String()}
 	x.upstream = u
-	if kept := u.creds.body(x.body); !bytes.Equal(kept, x.body) {
-		x.body, x.request, x.valid = kept, nil, x.valid && len(kept) <= maxJournalBody
-	}
+	x.keepBody(u.creds.body(x.body))
 	if id := headerValue(ra.header, RequestIDHeader); id != "" && id != x.requestID {
 		u.requestID = cutString(u.creds.text(id), maxFieldBytes)
 	}
@@ -283,12 +281,8 @@ func (p *proxy) forward(r *http.Request, x *exchange) answer {
 	req, err := http.NewRequestWithContext(ctx, r.Method, target.String(), bytes.NewReader(x.body))
 	// The request goes as sent; what the mock keeps of it (the journal,
 	// the record) goes without the credentials, decoded again when the
-	// journal is read. A body over maxJournalBody was decoded once, within
-	// the bound on big checks (checkRequest); its redacted copy is kept as
-	// text only, rather than decoded again outside that bound.
-	if kept := x.upstream.creds.body(x.body); !bytes.Equal(kept, x.body) {
-		x.body, x.request, x.valid = kept, nil, x.valid && len(kept) <= maxJournalBody
-	}
+	// journal is read.
+	x.keepBody(x.upstream.creds.body(x.body))
 	if err != nil {
 		return p.failure(r, x, err)
 	}

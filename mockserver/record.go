@@ -35,9 +35,10 @@ type RecordedExchange struct {
 	Drift []Departure `json:"drift,omitempty"`
 }
 
-// RecordedRequest is a request as forwarded. Header has no Authorization or
-// Cookie, and the request's credentials are redacted wherever else they
-// appear.
+// RecordedRequest is a request as forwarded. Header has no header that
+// carries a credential (Authorization, Cookie, X-Api-Key, ...: those the
+// journal shows redacted), and the request's credentials are redacted
+// wherever else they appear.
 type RecordedRequest struct {
 	Method string      `json:"method"`
 	Path   string      `json:"path"`
@@ -97,7 +98,7 @@ func (p *proxy) record(r *http.Request, x *exchange) {
 	line := RecordedExchange{
 		Time:       x.start,
 		RequestID:  x.requestID,
-		Request:    RecordedRequest{Method: x.method, Path: creds.text(r.URL.RequestURI()), Header: creds.header(withoutCredentials(u.requestHeader, "Authorization", "Cookie"))},
+		Request:    RecordedRequest{Method: x.method, Path: creds.text(r.URL.RequestURI()), Header: creds.header(withoutCredentialHeaders(u.requestHeader))},
 		Error:      u.failure,
 		Duration:   u.duration,
 		Violations: x.violations,

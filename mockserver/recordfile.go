@@ -264,7 +264,7 @@ func parseRecordLine(line []byte) (x RecordedExchange, dropped []string, err err
 	case len(req.Body) > 0 && req.BodyText != "":
 		return RecordedExchange{}, nil, errors.New("request has both body and body_text: body is for JSON, body_text for any other body")
 	}
-	req.Header, dropped = withoutCredentialHeaders(req.Header, "request")
+	req.Header, dropped = withoutRecordedCredentials(req.Header, "request")
 	if resp := x.Response; resp != nil {
 		switch {
 		case x.Error != "":
@@ -275,7 +275,7 @@ func parseRecordLine(line []byte) (x RecordedExchange, dropped []string, err err
 			return RecordedExchange{}, nil, errors.New("response has both body and body_text: body is for JSON, body_text for any other body")
 		}
 		var more []string
-		resp.Header, more = withoutCredentialHeaders(resp.Header, "response")
+		resp.Header, more = withoutRecordedCredentials(resp.Header, "response")
 		dropped = append(dropped, more...)
 		if resp.Header == nil {
 			resp.Header = http.Header{}
@@ -345,12 +345,12 @@ func httpToken(s string) bool {
 	return true
 }
 
-// withoutCredentialHeaders returns h with its names in canonical form
+// withoutRecordedCredentials returns h with its names in canonical form
 // (a record written by hand may spell them in any case) and without the
 // headers that carry credentials, and names those it dropped. A nil h
 // stays nil: a line written by hand has no headers, which is not a record
 // of a request sent without any.
-func withoutCredentialHeaders(h http.Header, side string) (http.Header, []string) {
+func withoutRecordedCredentials(h http.Header, side string) (http.Header, []string) {
 	if h == nil {
 		return nil, nil
 	}
@@ -366,21 +366,4 @@ func withoutCredentialHeaders(h http.Header, side string) (http.Header, []string
 	}
 	slices.Sort(dropped)
 	return out, dropped
-}
-
-// credentialHeader reports whether a header, by its canonical name, carries
-// a credential: Authorization and cookies, and what an API key or a session
-// travels in (X-Api-Key, X-Auth-Token, Api-Secret, X-Session-Id, ...).
-func credentialHeader(name string) bool {
-	switch name {
-	case "Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie", "Set-Cookie2":
-		return true
-	}
-	lower := strings.ToLower(name)
-	for _, part := range []string{"api-key", "apikey", "api_key", "token", "secret", "password", "passwd", "session", "credential"} {
-		if strings.Contains(lower, part) {
-			return true
-		}
-	}
-	return strings.HasPrefix(lower, "x-auth")
 }

@@ -286,7 +286,7 @@ func (s *Server) logRequest(x *exchange) {
 // entry makes the journal entry of a request, within MaxEntryBytes: the
 // body is cut at 4 KiB, and a request decoded from a longer body has its
 // strings and actions cut.
-func (s *Server) entry(x *exchange) Entry {
+func (x *exchange) entry(c *contract.Contract) Entry {
 	e := Entry{
 		RequestID:         x.requestID,
 		Time:              x.start,
@@ -317,7 +317,7 @@ func (s *Server) entry(x *exchange) Entry {
 		// request's buffer would keep all of it) and the decoded request,
 		// cut.
 		e.raw, e.Truncated = []byte(kept), true
-		if r := x.decoded(s.cat.contract); r != nil {
+		if r := x.decoded(c); r != nil {
 			e.Request = cutRequest(*r)
 		}
 	case x.request != nil:

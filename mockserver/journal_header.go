@@ -300,7 +300,7 @@ func (s *Server) journaled(r *http.Request, x *exchange) Entry {
 	}
 	scan := newSecretScan(r, known)
 	x.withoutCredentials(&scan)
-	e := s.entry(x)
+	e := x.entry(s.cat.contract)
 	e.headers, e.HeadersOmitted = keptHeader(r.Header, &scan)
 	return e
 }

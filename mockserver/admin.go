@@ -2,17 +2,9 @@ package mockserver
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"net/http"
-	"net/url"
-	"slices"
-	"strconv"
-	"strings"
-
-	"github.com/benjiconnect/benji/gen"
 )
 
 // MaxAdminBodyBytes bounds the body of an admin request (a fault); a larger
@@ -33,7 +25,7 @@ const MaxAdminBodyBytes = 64 << 10
 //	GET    /__mock/replay            replay: each recorded request, its answers and those left
 //	POST   /__mock/replay/rewind     replay: start every request's answers again from the first
 //
-// server.go routes them to admin's methods; each takes the request and
+// routes.go routes them to admin's methods; each takes the request and
 // returns its answer.
 
 // admin is the admin API: a method for each route, over the Server's Go
@@ -62,9 +54,6 @@ func (a *admin) only(r *http.Request, h func(*http.Request) answer) answer {
 	return h(r)
 }
 
-// journalQuery lists the query parameters GET /__mock/requests takes.
-var journalQuery = []string{"header", "limit", "outcome", "status", "user_external_id"}
-
 func (a *admin) listRequests(r *http.Request) answer {
 	f, bad := parseFilter(r.URL.Query(), a.srv.cat.outcomes)
 	if len(bad) > 0 {
@@ -76,41 +65,6 @@ func (a *admin) listRequests(r *http.Request) answer {
 		return errorAnswer(http.StatusBadRequest, OutcomeInvalidQuery, msg, bad...)
 	}
 	return jsonAnswer(http.StatusOK, OutcomeOK, encodeJSON(map[string][]Entry{"requests": a.srv.Requests(f)}))
-}
-
-// parseFilter reads a journal filter from query parameters (journalQuery),
-// as the admin API and the inspector take it, and lists what is wrong with
-// them.
-func parseFilter(q url.Values, outcomes []string) (Filter, []gen.FieldError) {
-	var f Filter
-	var bad []gen.FieldError
-	for _, name := range slices.Sorted(maps.Keys(q)) {
-		if !slices.Contains(journalQuery, name) {
-			bad = append(bad, gen.FieldError{Field: cutString(name, 64), Message: "is not a filter; the filters are " + strings.Join(journalQuery, ", ")})
-		}
-	}
-	for _, p := range []struct {
-		name string
-		dst  *int
-	}{{"status", &f.Status}, {"limit", &f.Limit}} {
-		if v := q.Get(p.name); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 0 {
-				bad = append(bad, gen.FieldError{Field: p.name, Message: "must be a whole number, got " + strconv.Quote(cutString(v, 32))})
-				continue
-			}
-			*p.dst = n
-		}
-	}
-	f.Outcome = q.Get("outcome")
-	if f.Outcome != "" && !slices.Contains(outcomes, f.Outcome) {
-		bad = append(bad, gen.FieldError{Field: "outcome", Message: fmt.Sprintf("must be one of %s, got %q", strings.Join(outcomes, ", "), cutString(f.Outcome, 32))})
-	}
-	f.UserExternalID = q.Get("user_external_id")
-	if f.Header = q.Get("header"); headerFilterProblem(f.Header) != "" {
-		bad = append(bad, gen.FieldError{Field: "header", Message: headerFilterProblem(f.Header)})
-	}
-	return f, bad
 }
 
 func (a *admin) resetRequests(*http.Request) answer {
@@ -145,16 +99,6 @@ func (a *admin) queueFault(r *http.Request) answer {
 		return errorAnswer(http.StatusBadRequest, OutcomeInvalidFault, faultRefusal(err))
 	}
 	return jsonAnswer(http.StatusCreated, OutcomeOK, encodeJSON(queued))
-}
-
-// faultRefusal words why a fault was refused, for the admin API and the
-// inspector's form alike: "The fault is not valid: ...".
-func faultRefusal(err error) string {
-	msg := err.Error()
-	if errors.Is(err, ErrInvalidFault) {
-		msg = strings.TrimPrefix(strings.TrimPrefix(msg, ErrInvalidFault.Error()), ": ")
-	}
-	return "The fault is not valid: " + msg + "."
 }
 
 func (a *admin) listFaults(*http.Request) answer {

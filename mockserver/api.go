@@ -15,7 +15,9 @@ type api struct{ s *Server }
 
 var _ echoserver.ServerInterface = (*api)(nil)
 
-// CreateToken is the API's one operation, top to bottom.
+// CreateToken is the API's one operation, top to bottom. internal_test.go's
+// postDecided takes the same steps with an answer of its own in step 4:
+// change both together.
 func (a *api) CreateToken(c echo.Context) error {
 	s := a.s
 	w, r := c.Response().Writer, c.Request()
@@ -31,7 +33,7 @@ func (a *api) CreateToken(c echo.Context) error {
 	ans, ok := s.checkRequest(r, x)
 	if ok {
 		// 4. Decide the answer: a queued fault, else Prefer, else a token (in
-		// proxy mode, the upstream's answer).
+		// replay and proxy mode, the record's or the upstream's answer).
 		ans = s.decideAnswer(r, x)
 	}
 	// 5. The contract checks the answer: the mock's own is replaced when it

@@ -1,6 +1,7 @@
 package mockserver
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -81,4 +82,19 @@ const bodiesRetryAfter = 1
 func tooLarge(limit int64) answer {
 	return errorAnswer(http.StatusRequestEntityTooLarge, OutcomePayloadTooLarge,
 		fmt.Sprintf("The request body is larger than %d bytes.", limit))
+}
+
+// slots bounds work done at once: a slot is taken before the work and given
+// back after it. Server.bigChecks is one, for bodies over bigBody.
+type slots chan struct{}
+
+// take waits for a slot until ctx is done (ok false); release gives it
+// back.
+func (s slots) take(ctx context.Context) (release func(), ok bool) {
+	select {
+	case s <- struct{}{}:
+		return func() { <-s }, true
+	case <-ctx.Done():
+		return nil, false
+	}
 }

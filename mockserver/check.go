@@ -73,12 +73,11 @@ func (s *Server) checkRequest(r *http.Request, x *exchange) (refusal answer, ok 
 		// Checking a body that is not quickly shown valid decodes it, which
 		// takes up to about 50 times its size, and so does decoding it for
 		// the journal (below): bound how many at once.
-		select {
-		case s.bigChecks <- struct{}{}:
-			defer func() { <-s.bigChecks }()
-		case <-r.Context().Done():
+		release, ok := s.bigChecks.take(r.Context())
+		if !ok {
 			return answer{}, false // the client is gone: deliver records it
 		}
+		defer release()
 	}
 	check := s.cat.contract.CheckBody(body)
 	switch {

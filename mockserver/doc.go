@@ -22,14 +22,22 @@
 // under /__mock/ offers the same handles over HTTP, optionally behind
 // Options.AdminToken, and GET /__mock/ is the request inspector: an HTML
 // page of the journal (each violation beside the line of the body it names)
-// and the fault queue, with forms to queue and clear faults. Everything that grows with what clients send has a
-// bound (Options, MaxQueuedFaults, MaxFaultDelay, MaxHeaderBytes, ...).
+// and the fault queue, with forms to queue and clear faults. Everything
+// that grows with what clients send has a bound (Options, MaxQueuedFaults,
+// MaxFaultDelay, MaxHeaderBytes, ...).
 //
 // With Options.Upstream the server is a validating proxy in front of the
 // real API: requests are checked, journaled and forwarded with the caller's
 // own credentials, the upstream's answers come back unchanged, and every way
 // they depart from the contract is journaled and summed up by Server.Drift.
-// Faults and Prefer still answer locally.
+// Faults and Prefer still answer locally. Options.Record writes each
+// exchange as a line (RecordedExchange) without credentials.
+//
+// With Options.Replay the server answers from such a record, offline: a
+// request recorded gets the answers recorded for it, in order, checked
+// against the contract as the upstream's are; others get the mock's own
+// answer (or the upstream's). VerifyRecord checks a record against the
+// current contract, as `benji-mock verify` does in CI.
 //
 // Where it may differ from the real service: the contract models the error
 // answers (Benji's reference documents none), so statuses, codes and messages

@@ -36,7 +36,7 @@ const (
 	// a fault's or Prefer's; the mock's own when its budget of body bytes
 	// in flight is in use (Options.MaxBodyBytesInFlight); and the admin
 	// API's and the inspector's answer to an admin token given while wrong
-	// ones are throttled (admin_throttle.go).
+	// ones are throttled (guard_throttle.go).
 	OutcomeRateLimited       = "rate_limited"
 	OutcomeNotFound          = "not_found"
 	OutcomeMethodNotAllowed  = "method_not_allowed"

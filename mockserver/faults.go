@@ -509,3 +509,13 @@ func (f Fault) describe() string {
 	}
 	return s
 }
+
+// faultRefusal words why a fault was refused, for the admin API and the
+// inspector's form alike: "The fault is not valid: ...".
+func faultRefusal(err error) string {
+	msg := err.Error()
+	if errors.Is(err, ErrInvalidFault) {
+		msg = strings.TrimPrefix(strings.TrimPrefix(msg, ErrInvalidFault.Error()), ": ")
+	}
+	return "The fault is not valid: " + msg + "."
+}

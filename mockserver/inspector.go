@@ -26,7 +26,7 @@ import (
 // it works offline, and as a plain list without JavaScript. The script
 // polls a fragment of the page (livePath) and swaps it in; the forms post
 // to small endpoints that call the Server's methods and answer 303 back to
-// the page. server.go routes it beside the admin API, whose switch
+// the page. routes.go routes it beside the admin API, whose switch
 // (Options.DisableAdmin) and token (Options.AdminToken) it obeys.
 const (
 	inspectorPath     = adminPrefix + "/"
@@ -208,7 +208,7 @@ func etagOf(body []byte) string {
 	return `"` + strconv.FormatUint(h.Sum64(), 36) + `"`
 }
 
-// inspectorPage answers GET /__mock/: the page, or the token form when an
+// page answers GET /__mock/: the page, or the token form when an
 // admin token is set and the browser has not given it.
 func (in *inspector) page(r *http.Request, _ *exchange) answer {
 	if outcome, why := in.guard.refusal(r); outcome != "" {
@@ -230,7 +230,7 @@ func (in *inspector) page(r *http.Request, _ *exchange) answer {
 	return in.render("page", status, v)
 }
 
-// inspectorLive answers the fragment the page's script polls: the journal
+// live answers the fragment the page's script polls: the journal
 // and the fault queue, with an ETag, and 304 when nothing changed (the
 // script then leaves the page alone). It is logged at debug level.
 func (in *inspector) live(r *http.Request, x *exchange) answer {
@@ -281,7 +281,7 @@ func (in *inspector) liveTag(q url.Values) string {
 	return `"` + strconv.FormatUint(h.Sum64(), 36) + `"`
 }
 
-// inspectorAsset answers one of the page's embedded files.
+// serveAsset answers one of the page's embedded files.
 func (in *inspector) serveAsset(a *asset) func(*http.Request, *exchange) answer {
 	return func(r *http.Request, _ *exchange) answer {
 		if headerValue(r.Header, "If-None-Match") == a.etag {
@@ -302,14 +302,14 @@ func (in *inspector) renderSlot() (release func(), ok bool) {
 	}
 }
 
-// inspectorBusy answers a page or fragment past maxRendersAtOnce.
+// busy answers a page or fragment past maxRendersAtOnce.
 func (in *inspector) busy() answer {
 	return in.message(http.StatusServiceUnavailable, OutcomeServiceUnavailable,
 		"The inspector is rendering as many pages as it may at once; try again in a second.").
 		withHeader("Retry-After", renderRetryAfter)
 }
 
-// renderInspector executes one of the page's templates into an answer.
+// render executes one of the page's templates into an answer.
 func (in *inspector) render(name string, status int, data any) answer {
 	var buf bytes.Buffer
 	if err := in.tmpl.ExecuteTemplate(&buf, name, data); err != nil {
@@ -328,7 +328,7 @@ func (in *inspector) render(name string, status int, data any) answer {
 	return answer{status: status, header: in.htmlHeader, body: buf.Bytes(), outcome: outcome}
 }
 
-// inspectorLogin answers the token form, with why the last try failed.
+// login answers the token form, with why the last try failed.
 func (in *inspector) login(status int, complaint string) answer {
 	a := in.render("login", status, pageView{Contract: in.contractID, TokenSet: true, LoginError: complaint})
 	if status == http.StatusUnauthorized {
@@ -337,7 +337,7 @@ func (in *inspector) login(status int, complaint string) answer {
 	return a
 }
 
-// inspectorMessage answers a short HTML page that says one thing.
+// message answers a short HTML page that says one thing.
 func (in *inspector) message(status int, outcome, message string) answer {
 	var buf bytes.Buffer
 	if err := in.tmpl.ExecuteTemplate(&buf, "message", message); err != nil {

@@ -36,7 +36,7 @@ func BenchmarkInspectorFaultQueue(b *testing.B) {
 		return s
 	}
 	get := func(target string) *http.Request {
-		// httptest's example.com would be refused (adminGuard).
+		// httptest's example.com would be refused (guard.refusal).
 		return httptest.NewRequest(http.MethodGet, "http://localhost"+target, nil)
 	}
 	b.Run("page", func(b *testing.B) {

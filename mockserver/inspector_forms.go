@@ -66,7 +66,7 @@ func (in *inspector) backToPage() answer {
 	return answer{status: http.StatusSeeOther, header: in.htmlHeader, outcome: OutcomeOK}.withHeader("Location", inspectorPath)
 }
 
-// inspectorQueueFault answers the fault form: the fault queued and 303 to
+// queueFault answers the fault form: the fault queued and 303 to
 // the page, or the page again with the fault's error and the form as sent.
 func (in *inspector) queueFault(r *http.Request, _ *exchange) answer {
 	form, refusal, ok := in.formPost(r, false)
@@ -120,7 +120,7 @@ func (g faultForm) cut() faultForm {
 	return g
 }
 
-// inspectorButton answers one of the page's buttons (clear the faults, the
+// button answers one of the page's buttons (clear the faults, the
 // journal, the drift report): do, then back to the page.
 func (in *inspector) button(do func()) func(*http.Request, *exchange) answer {
 	return func(r *http.Request, _ *exchange) answer {
@@ -132,7 +132,7 @@ func (in *inspector) button(do func()) func(*http.Request, *exchange) answer {
 	}
 }
 
-// inspectorSignIn answers the token form: with the admin token, it sets
+// signIn answers the token form: with the admin token, it sets
 // the session cookie (HttpOnly, SameSite=Strict, for /__mock only) and
 // answers 303 to the page. The token travels in the form's body, never in
 // a URL, and is never logged.
@@ -154,7 +154,7 @@ func (in *inspector) signIn(r *http.Request, _ *exchange) answer {
 	return in.backToPage().withHeader("Set-Cookie", in.sessionCookie(r, in.guard.sessions.issue(time.Now()), int(sessionLifetime/time.Second)).String())
 }
 
-// inspectorSignOut answers the "sign out" button: from a signed-in browser
+// signOut answers the "sign out" button: from a signed-in browser
 // it ends every session of this mock, not only the browser's copy of its
 // cookie; from anyone else it only deletes the cookie.
 func (in *inspector) signOut(r *http.Request, _ *exchange) answer {

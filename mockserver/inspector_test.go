@@ -564,7 +564,7 @@ func BenchmarkInspectorPage(b *testing.B) {
 			if e := s.Requests(mockserver.Filter{}); len(e) != 1000 || len(e[0].Violations) == 0 && bc.name == "largest" {
 				b.Fatalf("journal of %d entries", len(e))
 			}
-			req := httptest.NewRequest(http.MethodGet, "http://localhost/__mock/?limit=1000", nil) // httptest's example.com would be refused (adminGuard)
+			req := httptest.NewRequest(http.MethodGet, "http://localhost/__mock/?limit=1000", nil) // httptest's example.com would be refused (guard.refusal)
 			rec := httptest.NewRecorder()
 			s.ServeHTTP(rec, req)
 			if omitted := strings.Contains(rec.Body.String(), `id="bodies-omitted"`); omitted != (bc.name == "largest") {

@@ -50,17 +50,6 @@ func postDecided(s *Server, body string, decide func(*http.Request, *exchange) a
 	return rec
 }
 
-// post sends a valid createToken request to s.
-func post(s *Server, body string) *httptest.ResponseRecorder {
-	req := httptest.NewRequest("POST", "/verify/token/create", strings.NewReader(body))
-	req.Header.Set("Authorization", "Bearer t")
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set(RequestIDHeader, "req-1")
-	rec := httptest.NewRecorder()
-	s.ServeHTTP(rec, req)
-	return rec
-}
-
 const validBody = `{"mode":1,"display_name":"x"}`
 
 func TestAnswersOutsideTheContractBecome500(t *testing.T) {
@@ -275,3 +264,4 @@ func BenchmarkJournalAdd(b *testing.B) {
 		j.add(e)
 	}
 }
+

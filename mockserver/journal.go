@@ -1,7 +1,13 @@
 package mockserver
 
 import (
+	"fmt"
+	"maps"
 	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -257,4 +263,42 @@ func (j *journal) version() (seq uint64, n int, amended uint64) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	return j.seq, len(j.entries), j.amended
+}
+
+// journalQuery lists the query parameters GET /__mock/requests takes.
+var journalQuery = []string{"header", "limit", "outcome", "status", "user_external_id"}
+
+// parseFilter reads a journal filter from query parameters (journalQuery),
+// as the admin API and the inspector take it, and lists what is wrong with
+// them.
+func parseFilter(q url.Values, outcomes []string) (Filter, []gen.FieldError) {
+	var f Filter
+	var bad []gen.FieldError
+	for _, name := range slices.Sorted(maps.Keys(q)) {
+		if !slices.Contains(journalQuery, name) {
+			bad = append(bad, gen.FieldError{Field: cutString(name, 64), Message: "is not a filter; the filters are " + strings.Join(journalQuery, ", ")})
+		}
+	}
+	for _, p := range []struct {
+		name string
+		dst  *int
+	}{{"status", &f.Status}, {"limit", &f.Limit}} {
+		if v := q.Get(p.name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 {
+				bad = append(bad, gen.FieldError{Field: p.name, Message: "must be a whole number, got " + strconv.Quote(cutString(v, 32))})
+				continue
+			}
+			*p.dst = n
+		}
+	}
+	f.Outcome = q.Get("outcome")
+	if f.Outcome != "" && !slices.Contains(outcomes, f.Outcome) {
+		bad = append(bad, gen.FieldError{Field: "outcome", Message: fmt.Sprintf("must be one of %s, got %q", strings.Join(outcomes, ", "), cutString(f.Outcome, 32))})
+	}
+	f.UserExternalID = q.Get("user_external_id")
+	if f.Header = q.Get("header"); headerFilterProblem(f.Header) != "" {
+		bad = append(bad, gen.FieldError{Field: "header", Message: headerFilterProblem(f.Header)})
+	}
+	return f, bad
 }

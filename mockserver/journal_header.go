@@ -52,8 +52,8 @@ func credentialHeader(name string) bool {
 	if credential, known := usualHeader(name); known {
 		return credential
 	}
-	if strings.EqualFold(name, "Idempotency-Key") {
-		return false
+	if strings.EqualFold(name, "Idempotency-Key") || len(name) > 15 && strings.EqualFold(name[:15], "Access-Control-") {
+		return false // a request's own id; CORS's names (Access-Control-Allow-Credentials)
 	}
 	var buf [64]byte
 	lower := buf[:0]

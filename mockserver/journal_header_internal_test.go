@@ -43,6 +43,7 @@ func TestCredentialHeader(t *testing.T) {
 		// A record's answers: what the replay must keep.
 		"Set-Cookie": true, "X-Apikey": true, "X-Access-Token": true, "X-Auth": true,
 		"Www-Authenticate": false, "Authentication-Info": false, "Retry-After": false, "Accept": false,
+		"Access-Control-Allow-Credentials": false, "access-control-allow-headers": false,
 	} {
 		if got := credentialHeader(name); got != want {
 			t.Errorf("credentialHeader(%q) = %v, want %v", name, got, want)

@@ -125,10 +125,10 @@ type Options struct {
 	// loopback address (another container in docker-compose, say). The
 	// partner's bearer token then crosses the network in clear text.
 	UpstreamAllowHTTP bool
-	// RefuseInvalid, with an Upstream, answers a request that breaks the
-	// contract (credentials, media type, JSON, schema) with the mock's own
-	// 401, 415 or 400 instead of forwarding it. Without an Upstream the mock
-	// always does.
+	// RefuseInvalid, with an Upstream or a Replay, answers a request that
+	// breaks the contract (credentials, media type, JSON, schema) with the
+	// mock's own 401, 415 or 400 instead of forwarding it or answering it
+	// from the record. Without either the mock always does.
 	RefuseInvalid bool
 	// Record, with an Upstream, receives one JSON line per exchange with the
 	// upstream (a RecordedExchange), without credentials, up to
@@ -301,11 +301,11 @@ func (o Options) withDefaults() (Options, error) {
 			set    bool
 		}{
 			{"Record", o.Record != nil}, {"UpstreamTimeout", o.UpstreamTimeout != 0}, {"UpstreamRootCAs", o.UpstreamRootCAs != nil},
-			{"UpstreamAllowHTTP", o.UpstreamAllowHTTP}, {"RefuseInvalid", o.RefuseInvalid},
+			{"UpstreamAllowHTTP", o.UpstreamAllowHTTP}, {"RefuseInvalid", o.RefuseInvalid && len(o.Replay) == 0},
 		} {
 			if proxyOnly.set {
 				refuse(proxyOnly.option, nil, name("Record"), ", ", name("UpstreamTimeout"), ", ", name("UpstreamRootCAs"), ", ",
-					name("UpstreamAllowHTTP"), " and ", name("RefuseInvalid"), " need an ", name("Upstream"))
+					name("UpstreamAllowHTTP"), " and ", name("RefuseInvalid"), " need an ", name("Upstream"), " (", name("RefuseInvalid"), " or a ", name("Replay"), ")")
 				break
 			}
 		}

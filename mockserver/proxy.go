@@ -45,10 +45,10 @@ type proxy struct {
 	log      *slog.Logger
 	cat      *catalog
 	// bigChecks is the Server's bound on large bodies checked at once.
-	bigChecks chan struct{}
+	bigChecks slots
 }
 
-func newProxy(o Options, cat *catalog, bigChecks chan struct{}) (*proxy, error) {
+func newProxy(o Options, cat *catalog, bigChecks slots) (*proxy, error) {
 	p := &proxy{log: o.Logger, cat: cat, bigChecks: bigChecks}
 	if o.Upstream != "" {
 		up, err := newUpstream(o)
@@ -77,11 +77,13 @@ func newProxy(o Options, cat *catalog, bigChecks chan struct{}) (*proxy, error) 
 }
 
 // answer is the last step of deciding an answer, in place of the mock's
-// own token: the record's answer to the request when it holds one, else
-// the upstream's. ok is false when neither answers (replay alone, and the
+// own token: the record's answer to the request when it holds one and the
+// caller's credentials pass the mock's check, else the upstream's. ok is false when neither answers (replay alone, and the
 // record holds no such request).
 func (p *proxy) answer(r *http.Request, x *exchange) (a answer, ok bool) {
-	if p.replay != nil {
+	// A record answers only a caller the mock lets in (Options.Tokens): it
+	// holds no credentials to decide by, as the upstream does.
+	if p.replay != nil && x.wouldRefuse != OutcomeUnauthorized {
 		if a, ok := p.replayed(r, x); ok {
 			return a, true
 		}
@@ -99,12 +101,12 @@ func (p *proxy) answer(r *http.Request, x *exchange) (a answer, ok bool) {
 func (p *proxy) replayed(r *http.Request, x *exchange) (answer, bool) {
 	if len(x.body) > bigBody {
 		// Matching a large body decodes it, as checking it does.
-		select {
-		case p.bigChecks <- struct{}{}:
-			defer func() { <-p.bigChecks }()
-		case <-r.Context().Done():
-			return answer{}, false
+		release, ok := p.bigChecks.take(r.Context())
+		if !ok {
+			// The caller is gone: nothing else is to answer it.
+			return answer{drop: true, outcome: OutcomeDropped}, true
 		}
+		defer release()
 	}
 	ra, ok := p.replay.match(r.Method, r.URL.RequestURI(), x.body)
 	if !ok {
@@ -113,8 +115,8 @@ func (p *proxy) replayed(r *http.Request, x *exchange) (answer, bool) {
 	u := &upstreamExchange{creds: credentialsOf(r), status: ra.status, replayed: true, recorded: ra.at.String()}
 	x.upstream = u
 	x.keepBody(u.creds.body(x.body))
-	if id := headerValue(ra.header, RequestIDHeader); id != "" && id != x.requestID {
-		u.requestID = cutString(u.creds.text(id), maxFieldBytes)
+	if ra.id != "" && ra.id != x.requestID {
+		u.requestID = cutString(u.creds.text(ra.id), maxFieldBytes)
 	}
 	return answer{status: ra.status, header: ra.header, body: ra.body, outcome: OutcomeReplayed, upstream: true}, true
 }
@@ -315,12 +317,9 @@ func (p *proxy) forward(r *http.Request, x *exchange) answer {
 	case len(body) > MaxUpstreamBodyBytes:
 		return p.failure(r, x, fmt.Errorf("the answer's body is over %d bytes", MaxUpstreamBodyBytes))
 	}
-	header := endToEnd(resp.Header, notPassedBack)
+	header := passedBack(resp.Header)
 	for _, name := range hop {
 		delete(header, name)
-	}
-	if _, ok := header["Content-Type"]; !ok {
-		header["Content-Type"] = nil // none, as sent: net/http would guess one
 	}
 	x.upstream.status = resp.StatusCode
 	if id := headerValue(resp.Header, RequestIDHeader); id != x.requestID {
@@ -415,12 +414,11 @@ func (p *proxy) checkAnswer(r *http.Request, x *exchange, a answer) {
 	if len(u.body) > bigBody {
 		// As for a request: checking a large body decodes it, which takes
 		// many times its size.
-		select {
-		case p.bigChecks <- struct{}{}:
-			defer func() { <-p.bigChecks }()
-		case <-r.Context().Done():
+		release, ok := p.bigChecks.take(r.Context())
+		if !ok {
 			return // the caller is gone and will not get the answer
 		}
+		defer release()
 	}
 	u.departures, u.omitted = p.cat.contract.CheckAnswer(a.status, u.header, u.body)
 	p.drift.add(a.status, u.departures, u.omitted, x.requestID, u.requestID, time.Now())
@@ -463,6 +461,18 @@ var notForwarded = map[string]bool{
 // reach the mock's origin, where the inspector's session cookie lives (a
 // partner's server calling the API has no use for one).
 var notPassedBack = map[string]bool{"Content-Length": true, "Set-Cookie": true}
+
+// passedBack is what the mock sends of an answer's headers h (the
+// upstream's, or a recorded one): h less the headers of one connection and
+// notPassedBack, and no Content-Type where h has none (net/http would guess
+// one).
+func passedBack(h http.Header) http.Header {
+	header := endToEnd(h, notPassedBack)
+	if _, ok := header["Content-Type"]; !ok {
+		header["Content-Type"] = nil
+	}
+	return header
+}
 
 // endToEnd copies h less the headers of one connection and those in skip,
 // as a proxy passes a message on; the values are shared, not copied.

@@ -70,6 +70,8 @@ type replayAnswer struct {
 	body   []byte
 	// at is where the answer was recorded.
 	at recordPlace
+	// id is the recorded answer's X-Request-Id, the upstream's.
+	id string
 }
 
 // newReplay prepares the exchanges of rec for replay.
@@ -87,15 +89,18 @@ func newReplay(rec *loadedRecord) *replay {
 			rp.byKey[key] = seq
 			rp.requests = append(rp.requests, seq)
 		}
-		header := endToEnd(x.Response.Header, notPassedBack)
-		if _, ok := header["Content-Type"]; !ok {
-			header["Content-Type"] = nil // none, as recorded: net/http would guess one
-		}
+		header := passedBack(x.Response.Header)
+		// The mock's own date and request id, not those of the recording:
+		// the recorded id is kept as the upstream's (Entry.Upstream).
+		recordedID := headerValue(header, RequestIDHeader)
+		delete(header, "Date")
+		delete(header, RequestIDHeader)
 		seq.answers = append(seq.answers, replayAnswer{
 			status: x.Response.Status,
 			header: header,
 			body:   recordedBytes(x.Response.Body, x.Response.BodyText),
 			at:     l.at,
+			id:     recordedID,
 		})
 	}
 	return rp

@@ -109,8 +109,8 @@ func TestReplayServesARecordOffline(t *testing.T) {
 	}
 	if got := sendJSON(t, ts.URL, `{"mode":1,"display_name":"Bo"}`, ""); got.status != 422 || got.body != staging[2].body {
 		t.Errorf("Bo: got %d %s, want the recorded 422 %s", got.status, clip(got.body), clip(staging[2].body))
-	} else if got.header.Get("X-Request-Id") == "" || got.header.Get("Content-Type") != "application/json" {
-		t.Errorf("Bo: headers %v, want the recorded Content-Type and X-Request-Id", got.header)
+	} else if got.header.Get("Content-Type") != "application/json" || strings.HasPrefix(got.header.Get("X-Request-Id"), "up-") {
+		t.Errorf("Bo: headers %v, want the recorded Content-Type and the mock's own X-Request-Id", got.header)
 	}
 	fresh := sendJSON(t, ts.URL, `{"mode":1,"display_name":"Cy"}`, "")
 	var created struct{ Data struct{ Token string } }
@@ -339,5 +339,67 @@ func TestReplayBeforeTheUpstream(t *testing.T) {
 	lines := recorded(t, record, 1)
 	if len(lines) != 1 || !strings.Contains(string(lines[0].Request.Body), "Cy") {
 		t.Errorf("the record has %d lines, want only the forwarded exchange", len(lines))
+	}
+}
+
+// The record answers only a caller the mock lets in: it holds no
+// credentials to decide by. Options.RefuseInvalid, with a record alone,
+// has the mock refuse what breaks the contract rather than replay it.
+func TestReplayAnswersOnlyCallersTheMockLetsIn(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "hand.jsonl")
+	lines := `{"request":{"body":{"mode":1,"display_name":"Ana"}},"response":{"status":200,"body":{"code":"ok","data":{"token":"` + upstreamToken + `"}}}}
+{"request":{"body":{"mode":9,"display_name":"Ana"}},"response":{"status":422,"body":{"code":"bad_mode","message":"no mode 9"}}}
+`
+	if err := os.WriteFile(file, []byte(lines), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ts := mockserver.NewTestServer(t, func(o *mockserver.Options) {
+		o.Replay = []string{file}
+		o.Tokens = []string{"the-right-token"}
+	})
+	for _, auth := range []string{"", "Bearer wrong-token", "Basic YTpi"} {
+		req := apiRequest(ts.URL+"/verify/token/create", strings.NewReader(`{"mode":1,"display_name":"Ana"}`), "")
+		req.Header.Set("Authorization", auth)
+		if auth == "" {
+			req.Header.Del("Authorization")
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized || strings.Contains(string(body), upstreamToken) {
+			t.Errorf("Authorization %q: got %d %s, want the mock's 401, not the record's answer", auth, resp.StatusCode, clip(string(body)))
+		}
+	}
+	if st := ts.Replay(); st.Requests[0].Left != 1 {
+		t.Errorf("the refused callers used up %d answers, want none", 1-st.Requests[0].Left)
+	}
+	req := apiRequest(ts.URL+"/verify/token/create", strings.NewReader(`{"mode":1,"display_name":"Ana"}`), "the-right-token")
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 200 {
+		t.Errorf("the right token: %v %v, want the record's 200", resp, err)
+	} else {
+		resp.Body.Close()
+	}
+
+	strict := mockserver.NewTestServer(t, func(o *mockserver.Options) {
+		o.Replay = []string{file}
+		o.RefuseInvalid = true
+	})
+	if got := sendJSON(t, strict.URL, `{"mode":9,"display_name":"Ana"}`, ""); got.status != 400 {
+		t.Errorf("RefuseInvalid with a record: a recorded request the contract refuses got %d %s, want the mock's 400", got.status, clip(got.body))
+	}
+}
+
+// LogWriter works with a record alone (no upstream whose credentials it
+// would redact).
+func TestReplayLogWriter(t *testing.T) {
+	ts, log := startReplay(t, writeRecord(t, "record.jsonl", `{"request":{"body":{}},"response":{"status":200,"body":{}}}`))
+	if _, err := io.WriteString(ts.LogWriter(), "http: Accept error: too many open files; Authorization: Bearer sk_live_x\n"); err != nil {
+		t.Fatal(err)
+	}
+	if got := log.String(); !strings.Contains(got, "too many open files") || strings.Contains(got, "sk_live_x") {
+		t.Errorf("log: %s, want the line, its credential redacted", clip(got))
 	}
 }

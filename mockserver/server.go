@@ -59,7 +59,7 @@ type Server struct {
 	readHeaderTimeout time.Duration
 	readTimeout       time.Duration
 	// bigChecks bounds how many bodies over bigBody are checked at once.
-	bigChecks chan struct{}
+	bigChecks slots
 	// bodies is the budget of request body bytes in flight
 	// (Options.MaxBodyBytesInFlight); see reserveBody.
 	bodies *semaphore.Weighted
@@ -103,7 +103,7 @@ func New(opts Options) (*Server, error) {
 		readHeaderTimeout: ReadHeaderTimeout,
 		readTimeout:       ReadTimeout,
 		stopNow:           make(chan struct{}),
-		bigChecks:         make(chan struct{}, max(2, runtime.GOMAXPROCS(0))),
+		bigChecks:         make(slots, max(2, runtime.GOMAXPROCS(0))),
 		bodies:            semaphore.NewWeighted(opts.MaxBodyBytesInFlight),
 	}
 	for _, t := range opts.Tokens {

@@ -98,8 +98,8 @@ func (w foreignLog) Write(p []byte) (int, error) {
 		return len(p), nil
 	}
 	var recent credentials
-	if w.s.proxy != nil {
-		recent = w.s.proxy.upstream.recent.snapshot()
+	if p := w.s.proxy; p != nil && p.upstream != nil {
+		recent = p.upstream.recent.snapshot()
 	}
 	for line := range strings.Lines(string(p)) {
 		line = strings.TrimRight(line, "\r\n")

@@ -227,8 +227,8 @@ func (cfg *config) options(logger *slog.Logger) (mockserver.Options, io.Closer, 
 	opts := cfg.proxyOptions(cfg.baseOptions(logger))
 	if cfg.upstream == "" {
 		// Said here, before the CA file is read or the record file made.
-		if cfg.upstreamCA != "" || cfg.record != "" || cfg.refuseInvalid || cfg.upstreamAllowHTTP {
-			return opts, nil, errors.New("--upstream-ca, --upstream-allow-http, --refuse-invalid and --record need --upstream")
+		if cfg.upstreamCA != "" || cfg.record != "" || cfg.refuseInvalid && len(cfg.replay) == 0 || cfg.upstreamAllowHTTP {
+			return opts, nil, errors.New("--upstream-ca, --upstream-allow-http and --record need --upstream; --refuse-invalid needs --upstream or --replay")
 		}
 		return opts, io.NopCloser(nil), nil
 	}
@@ -264,6 +264,8 @@ func (cfg *config) proxyOptions(opts mockserver.Options) mockserver.Options {
 		opts.Upstream = cfg.upstream
 		opts.UpstreamTimeout = cfg.upstreamTimeout
 		opts.UpstreamAllowHTTP = cfg.upstreamAllowHTTP
+	}
+	if cfg.upstream != "" || len(cfg.replay) > 0 {
 		opts.RefuseInvalid = cfg.refuseInvalid
 	}
 	return opts

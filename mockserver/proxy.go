@@ -72,8 +72,27 @@ func newProxy(o Options, cat *catalog, bigChecks slots) (*proxy, error) {
 			p.log.Warn("replay: more credentials dropped", "count", n)
 		}
 		p.replay, p.replayFiles = newReplay(rec), slices.Clone(o.Replay)
+		p.warnUnreplayable()
 	}
 	return p, nil
+}
+
+// warnUnreplayable warns of what a replayed record holds that no request
+// can get: requests for another operation than the API's (the mock routes
+// only POST to its path to the record), and a record with no answer at all
+// (every exchange failed).
+func (p *proxy) warnUnreplayable() {
+	st := p.replay.state()
+	if len(st.Requests) == 0 {
+		p.log.Warn("replay: the record holds no answer to replay (every exchange in it failed)", "files", p.replayFiles)
+	}
+	for _, r := range st.Requests {
+		path, _, _ := strings.Cut(r.Path, "?")
+		if r.Method != http.MethodPost || path != contract.CreateTokenPath {
+			p.log.Warn("replay: a recorded request is never replayed: the mock answers only "+http.MethodPost+" "+contract.CreateTokenPath,
+				"recorded", r.Recorded, "method", cutString(r.Method, 16), "path", cutString(r.Path, maxPathBytes))
+		}
+	}
 }
 
 // answer is the last step of deciding an answer, in place of the mock's
@@ -441,7 +460,12 @@ func (p *proxy) checkAnswer(r *http.Request, x *exchange, a answer) {
 		if n := len(u.departures) - len(listed) + u.omitted; n > 0 {
 			attrs = append(attrs, "departures_omitted", n)
 		}
-		p.log.Warn("the upstream's answer departs from the contract", attrs...)
+		msg := "the upstream's answer departs from the contract"
+		if u.replayed {
+			msg = "the replayed answer departs from the contract"
+			attrs = append(attrs, "recorded", u.recorded)
+		}
+		p.log.Warn(msg, attrs...)
 	}
 }
 

@@ -277,6 +277,9 @@ func TestReplayHandWrittenLines(t *testing.T) {
 			t.Errorf("the replayed answer carries %s: %q; credentials in a record are dropped", name, v)
 		}
 	}
+	if !strings.Contains(log.String(), `msg="the replayed answer departs from the contract"`) || !strings.Contains(log.String(), "recorded="+file+":1") {
+		t.Errorf("no warning names the replayed answer's departure and where it was recorded: %s", clip(log.String()))
+	}
 	if !strings.Contains(log.String(), "dropped") {
 		t.Errorf("no warning says credentials were dropped: %s", clip(log.String()))
 	}
@@ -401,5 +404,20 @@ func TestReplayLogWriter(t *testing.T) {
 	}
 	if got := log.String(); !strings.Contains(got, "too many open files") || strings.Contains(got, "sk_live_x") {
 		t.Errorf("log: %s, want the line, its credential redacted", clip(got))
+	}
+}
+
+// What a record holds that no request can get is said at start-up.
+func TestReplayWarnsOfWhatNoRequestGets(t *testing.T) {
+	_, log := startReplay(t, writeRecord(t, "other.jsonl",
+		`{"request":{"method":"GET","path":"/verify/token/create","body":{}},"response":{"status":200,"body":{}}}`,
+		`{"request":{"path":"/v2/token","body":{}},"response":{"status":200,"body":{}}}`,
+		`{"request":{"path":"/verify/token/create?x=1","body":{}},"response":{"status":200,"body":{}}}`))
+	if n := strings.Count(log.String(), "is never replayed"); n != 2 {
+		t.Errorf("%d warnings of requests never replayed, want 2 (the GET and /v2/token): %s", n, clip(log.String()))
+	}
+	_, log = startReplay(t, writeRecord(t, "failed.jsonl", `{"request":{"body":{}},"error":"connection refused"}`))
+	if !strings.Contains(log.String(), "holds no answer") {
+		t.Errorf("a record of failed exchanges only: no warning: %s", clip(log.String()))
 	}
 }

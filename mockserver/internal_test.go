@@ -264,4 +264,3 @@ func BenchmarkJournalAdd(b *testing.B) {
 		j.add(e)
 	}
 }
-

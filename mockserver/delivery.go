@@ -75,6 +75,9 @@ func (s *Server) write(w http.ResponseWriter, r *http.Request, x *exchange, a an
 	if a.reset {
 		body = body[:len(body)/2]
 	}
+	if !bodyAllowed(a.status) {
+		body = nil // a recorded 204 or 304 may have one; net/http refuses to send it
+	}
 	w.WriteHeader(a.status)
 	if r.Method == http.MethodHead {
 		return nil

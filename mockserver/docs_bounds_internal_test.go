@@ -80,6 +80,7 @@ func TestDocsStateEachBoundAsItsConstant(t *testing.T) {
 		"MaxRecordFileBytes":          doctable.Size(MaxRecordFileBytes),
 		"MaxRecordLines":              doctable.Count(MaxRecordLines),
 		"MaxRecordLineBytes":          doctable.Size(MaxRecordLineBytes),
+		"maxRecordedHeaders":          doctable.Count(maxRecordedHeaders),
 		"maxDroppedListed":            doctable.Count(maxDroppedListed),
 		"maxDriftLines":               doctable.Count(maxDriftLines),
 		"minSecretBytes":              doctable.Size(minSecretBytes),

@@ -127,7 +127,7 @@ func (p *proxy) replayed(r *http.Request, x *exchange) (answer, bool) {
 		}
 		defer release()
 	}
-	ra, ok := p.replay.match(r.Method, r.URL.RequestURI(), x.body)
+	ra, ok := p.replay.match(r.Method, r.URL.RequestURI(), x.body, headerRefusal(x.wouldRefuse))
 	if !ok {
 		return answer{}, false
 	}
@@ -440,7 +440,8 @@ func (p *proxy) checkAnswer(r *http.Request, x *exchange, a answer) {
 		defer release()
 	}
 	u.departures, u.omitted = p.cat.contract.CheckAnswer(a.status, u.header, u.body)
-	p.drift.add(a.status, u.departures, u.omitted, x.requestID, u.requestID, time.Now())
+	id := u.creds.text(x.requestID) // a caller may send its token as its request id
+	p.drift.add(a.status, u.departures, u.omitted, id, u.requestID, time.Now())
 	if len(u.departures) == 0 {
 		if a.status == http.StatusOK {
 			// The token the upstream issued, for RequestForToken.
@@ -456,7 +457,7 @@ func (p *proxy) checkAnswer(r *http.Request, x *exchange, a answer) {
 		for _, d := range u.departures[:cap(listed)] {
 			listed = append(listed, cutDeparture(d).String())
 		}
-		attrs := []any{"request_id", x.requestID, "status", a.status, "departures", listed}
+		attrs := []any{"request_id", id, "status", a.status, "departures", listed}
 		if n := len(u.departures) - len(listed) + u.omitted; n > 0 {
 			attrs = append(attrs, "departures_omitted", n)
 		}

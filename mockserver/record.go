@@ -31,6 +31,15 @@ type RecordedExchange struct {
 	Duration time.Duration `json:"duration_ns"`
 	// Violations lists how the request broke the contract, as a 400 would.
 	Violations []gen.FieldError `json:"violations,omitempty"`
+	// WouldRefuse is the code of the refusal the mock would have answered
+	// (unauthorized, unsupported_media_type, malformed_json,
+	// invalid_request) for a request forwarded all the same. A replayed
+	// record answers a request only with lines that agree with it on the
+	// refusals its headers earn (unauthorized, unsupported_media_type):
+	// the record keeps no credentials, so this is how an answer recorded
+	// for a caller without a token stays apart from the answers to callers
+	// with one.
+	WouldRefuse string `json:"would_refuse,omitempty"`
 	// Drift lists every way the answer departs from the contract.
 	Drift []Departure `json:"drift,omitempty"`
 }
@@ -102,6 +111,7 @@ func (p *proxy) record(r *http.Request, x *exchange) {
 		Error:      u.failure,
 		Duration:   u.duration,
 		Violations: x.violations,
+		WouldRefuse: x.wouldRefuse,
 	}
 	line.Request.Body, line.Request.BodyText = recordedBody(x.body) // without credentials since forward
 	if u.failure == "" {

@@ -10,11 +10,12 @@ import (
 	"io/fs"
 	"net/http"
 	"os"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"strconv"
 	"strings"
+
+	"golang.org/x/net/http/httpguts"
 
 	"github.com/benjiconnect/benji/internal/contract"
 )
@@ -40,7 +41,7 @@ const (
 	MaxRecordFileBytes = 64 << 20
 	// MaxRecordLines bounds the lines of a record read back, its files
 	// together, blank lines included.
-	MaxRecordLines = 100_000
+	MaxRecordLines = 10_000
 	// MaxRecordLineBytes bounds one line of a record, without its line
 	// ending. A line --record writes holds at most a request body
 	// (MaxBodyBytes, at most MaxMaxBodyBytes), an answer's body
@@ -68,10 +69,11 @@ type RecordError struct {
 
 // Error returns "file:line: what is wrong", or "file: what is wrong".
 func (e *RecordError) Error() string {
+	file := printable(e.File) // printed to a terminal by benji-mock
 	if e.Line > 0 {
-		return fmt.Sprintf("%s:%d: %v", e.File, e.Line, e.Err)
+		return fmt.Sprintf("%s:%d: %v", file, e.Line, e.Err)
 	}
-	return fmt.Sprintf("%s: %v", e.File, e.Err)
+	return fmt.Sprintf("%s: %v", file, e.Err)
 }
 
 // Unwrap returns Err: errors.Is(err, fs.ErrNotExist) holds for a missing
@@ -104,8 +106,10 @@ var defaultRecordLimits = recordLimits{bytes: MaxRecordFileBytes, lines: MaxReco
 // loadedRecord is a record read back: its exchanges in the order of its
 // files and lines, and the credentials dropped on the way.
 type loadedRecord struct {
-	limits    recordLimits
-	files     []string
+	limits recordLimits
+	files  []string
+	// infos are the files' own, to tell the same file under two names.
+	infos     []os.FileInfo
 	bytes     int64 // read so far, files together
 	lines     int64 // read so far, files together, blank ones included
 	exchanges []recordLine
@@ -132,16 +136,21 @@ func loadRecord(files ...string) (*loadedRecord, error) {
 
 // readFile reads one file of the record.
 func (rec *loadedRecord) readFile(name string) error {
-	for _, seen := range rec.files {
-		if filepath.Clean(seen) == filepath.Clean(name) {
-			return &RecordError{File: name, Err: errors.New("named twice: its answers would be replayed twice")}
-		}
-	}
 	f, err := os.Open(name)
 	if err != nil {
 		return &RecordError{File: name, Err: pathProblem(err)}
 	}
 	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return &RecordError{File: name, Err: pathProblem(err)}
+	}
+	for i, seen := range rec.infos {
+		if os.SameFile(seen, info) {
+			return &RecordError{File: name, Err: fmt.Errorf("names the same file as %s: its answers would be replayed twice", rec.files[i])}
+		}
+	}
+	rec.infos = append(rec.infos, info)
 	return rec.read(name, f)
 }
 
@@ -264,7 +273,10 @@ func parseRecordLine(line []byte) (x RecordedExchange, dropped []string, err err
 	case len(req.Body) > 0 && req.BodyText != "":
 		return RecordedExchange{}, nil, errors.New("request has both body and body_text: body is for JSON, body_text for any other body")
 	}
-	req.Header, dropped = withoutRecordedCredentials(req.Header, "request")
+	req.Header, dropped, err = withoutRecordedCredentials(req.Header, "request")
+	if err != nil {
+		return RecordedExchange{}, nil, err
+	}
 	if resp := x.Response; resp != nil {
 		switch {
 		case x.Error != "":
@@ -275,7 +287,9 @@ func parseRecordLine(line []byte) (x RecordedExchange, dropped []string, err err
 			return RecordedExchange{}, nil, errors.New("response has both body and body_text: body is for JSON, body_text for any other body")
 		}
 		var more []string
-		resp.Header, more = withoutRecordedCredentials(resp.Header, "response")
+		if resp.Header, more, err = withoutRecordedCredentials(resp.Header, "response"); err != nil {
+			return RecordedExchange{}, nil, err
+		}
 		dropped = append(dropped, more...)
 		if resp.Header == nil {
 			resp.Header = http.Header{}
@@ -350,13 +364,26 @@ func httpToken(s string) bool {
 // headers that carry credentials, and names those it dropped. A nil h
 // stays nil: a line written by hand has no headers, which is not a record
 // of a request sent without any.
-func withoutRecordedCredentials(h http.Header, side string) (http.Header, []string) {
+func withoutRecordedCredentials(h http.Header, side string) (http.Header, []string, error) {
 	if h == nil {
-		return nil, nil
+		return nil, nil, nil
+	}
+	if len(h) > maxRecordedHeaders {
+		return nil, nil, fmt.Errorf("%s.header has %d names, more than %d", side, len(h), maxRecordedHeaders)
 	}
 	out := make(http.Header, len(h))
 	var dropped []string
 	for name, values := range h {
+		// What a server may send, as net/http checks what it receives: a
+		// control character in a value would break the caller's parser.
+		if !httpguts.ValidHeaderFieldName(name) {
+			return nil, nil, fmt.Errorf("%s.header has a name that is not an HTTP token: %q", side, cutString(name, 64))
+		}
+		for _, v := range values {
+			if !httpguts.ValidHeaderFieldValue(v) {
+				return nil, nil, fmt.Errorf("%s.header %s has a value with a control character: %q", side, cutString(name, 64), cutString(v, 64))
+			}
+		}
 		canonical := http.CanonicalHeaderKey(name)
 		if credentialHeader(canonical) {
 			dropped = append(dropped, fmt.Sprintf("dropped the %s's %s header: a credential is never kept or replayed", side, cutString(canonical, 64)))
@@ -365,5 +392,11 @@ func withoutRecordedCredentials(h http.Header, side string) (http.Header, []stri
 		out[canonical] = append(out[canonical], values...)
 	}
 	slices.Sort(dropped)
-	return out, dropped
+	return out, dropped, nil
 }
+
+// maxRecordedHeaders bounds the header names of one side of a record line:
+// the most a line --record writes has is what an answer within
+// MaxHeaderBytes can carry, far more than an API's. It keeps a record of
+// many short lines within memory that its size suggests.
+const maxRecordedHeaders = 64

@@ -220,6 +220,10 @@ func TestLoadRecordFiles(t *testing.T) {
 		t.Errorf("error %v, want the second file's line 2 over the bound of lines", err)
 	}
 
+	link := filepath.Join(dir, "link.jsonl")
+	if err := os.Symlink(a, link); err != nil {
+		t.Fatal(err)
+	}
 	for _, tt := range []struct {
 		files []string
 		want  string
@@ -227,7 +231,8 @@ func TestLoadRecordFiles(t *testing.T) {
 	}{
 		{[]string{filepath.Join(dir, "missing.jsonl")}, filepath.Join(dir, "missing.jsonl") + ": cannot open: no such file or directory", fs.ErrNotExist},
 		{[]string{dir}, dir + ": cannot read: is a directory", nil},
-		{[]string{a, dir + "/./a.jsonl"}, dir + "/./a.jsonl: named twice", nil},
+		{[]string{a, dir + "/./a.jsonl"}, dir + "/./a.jsonl: names the same file as " + a, nil},
+		{[]string{a, link}, link + ": names the same file as " + a, nil},
 		{nil, "no record file given", nil},
 	} {
 		_, err := loadRecord(tt.files...)

@@ -26,6 +26,10 @@ type ReplayedRequest struct {
 	Path   string `json:"path"`
 	// Recorded is where the request was first recorded: "file:line".
 	Recorded string `json:"recorded"`
+	// WouldRefuse, when set, is the refusal the request's headers earned
+	// (unauthorized, unsupported_media_type): its answers go only to
+	// requests whose headers earn the same.
+	WouldRefuse string `json:"would_refuse,omitempty"`
 	// Answers counts the answers recorded for the request; Left, those
 	// not served yet. Once none is left, the last is served again.
 	Answers int `json:"answers"`
@@ -50,11 +54,27 @@ type replay struct {
 // make the same request.
 type replayKey struct {
 	method, path, body string
+	// refused is the refusal the request's headers earn, if any
+	// (headerRefusal): recorded for a request without a token, an answer
+	// is for such requests only.
+	refused string
+}
+
+// headerRefusal is the part of a request's would-be refusal (its first,
+// exchange.wouldRefuse or RecordedExchange.WouldRefuse) that its headers,
+// not its body, decide: what the body decides is in the body compared.
+func headerRefusal(wouldRefuse string) string {
+	switch wouldRefuse {
+	case OutcomeUnauthorized, OutcomeUnsupportedMediaType:
+		return wouldRefuse
+	}
+	return ""
 }
 
 // replaySequence is the answers recorded for one distinct request.
 type replaySequence struct {
 	method, path string
+	refused      string
 	first        recordPlace
 	answers      []replayAnswer
 	next         int // the index of the next answer; len(answers) once all are served
@@ -82,10 +102,10 @@ func newReplay(rec *loadedRecord) *replay {
 		if x.Response == nil {
 			continue // the exchange failed: there is no answer to replay
 		}
-		key := replayKey{x.Request.Method, x.Request.Path, canonicalBody(recordedBytes(x.Request.Body, x.Request.BodyText))}
+		key := replayKey{x.Request.Method, x.Request.Path, canonicalBody(recordedBytes(x.Request.Body, x.Request.BodyText)), headerRefusal(x.WouldRefuse)}
 		seq := rp.byKey[key]
 		if seq == nil {
-			seq = &replaySequence{method: key.method, path: key.path, first: l.at}
+			seq = &replaySequence{method: key.method, path: key.path, refused: key.refused, first: l.at}
 			rp.byKey[key] = seq
 			rp.requests = append(rp.requests, seq)
 		}
@@ -107,9 +127,10 @@ func newReplay(rec *loadedRecord) *replay {
 }
 
 // match returns the next answer recorded for a request with this method,
-// path and body, and whether there is one.
-func (rp *replay) match(method, path string, body []byte) (replayAnswer, bool) {
-	key := replayKey{method, path, canonicalBody(body)}
+// path and body that its headers would have the mock refuse for refused
+// (headerRefusal; "" for none), and whether there is one.
+func (rp *replay) match(method, path string, body []byte, refused string) (replayAnswer, bool) {
+	key := replayKey{method, path, canonicalBody(body), refused}
 	rp.mu.Lock()
 	defer rp.mu.Unlock()
 	seq := rp.byKey[key]
@@ -139,11 +160,12 @@ func (rp *replay) state() ReplayState {
 	st := ReplayState{Requests: make([]ReplayedRequest, len(rp.requests))}
 	for i, seq := range rp.requests {
 		st.Requests[i] = ReplayedRequest{
-			Method:   seq.method,
-			Path:     seq.path,
-			Recorded: seq.first.String(),
-			Answers:  len(seq.answers),
-			Left:     len(seq.answers) - seq.next,
+			Method:      seq.method,
+			Path:        seq.path,
+			Recorded:    seq.first.String(),
+			WouldRefuse: seq.refused,
+			Answers:     len(seq.answers),
+			Left:        len(seq.answers) - seq.next,
 		}
 	}
 	return st

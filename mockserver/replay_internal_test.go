@@ -23,7 +23,7 @@ func replayOf(t *testing.T, lines ...string) *replay {
 // answered is what a replayed answer is in a test's eyes: its status and
 // body, or "none" when the request does not match.
 func answered(rp *replay, method, path, body string) string {
-	a, ok := rp.match(method, path, []byte(body))
+	a, ok := rp.match(method, path, []byte(body), "")
 	if !ok {
 		return "none"
 	}
@@ -117,12 +117,12 @@ func TestReplayAnswerHeaders(t *testing.T) {
 	rp := replayOf(t, `{"request":{},"response":{"status":200,"header":{"Content-Type":["application/json"],"X-Request-Id":["up-1"],`+
 		`"Date":["Mon, 01 Jan 2024 00:00:00 GMT"],"Connection":["X-Hop"],"X-Hop":["1"],"Keep-Alive":["timeout=5"],"Transfer-Encoding":["chunked"],"Content-Length":["99"],"Set-Cookie":["s=1"],"Retry-After":["3"]},"body":{"n":1}}}`,
 		`{"request":{"body_text":"x"},"response":{"status":502,"header":{},"body_text":"<h1>down</h1>"}}`)
-	a, ok := rp.match("POST", "/verify/token/create", nil)
+	a, ok := rp.match("POST", "/verify/token/create", nil, "")
 	want := http.Header{"Content-Type": {"application/json"}, "Retry-After": {"3"}}
 	if !ok || !headersEqual(a.header, want) || string(a.body) != `{"n":1}` || a.at.String() != "r.jsonl:1" || a.id != "up-1" {
 		t.Errorf("answer %d %v %s from %s, want %v", a.status, a.header, a.body, a.at, want)
 	}
-	a, _ = rp.match("POST", "/verify/token/create", []byte("x"))
+	a, _ = rp.match("POST", "/verify/token/create", []byte("x"), "")
 	if ct, set := a.header["Content-Type"]; !set || ct != nil || string(a.body) != "<h1>down</h1>" {
 		t.Errorf("an answer recorded without a Content-Type: header %v body %q; want Content-Type set to nil (none, not guessed)", a.header, a.body)
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/benjiconnect/benji/internal/loopback"
 	"github.com/benjiconnect/benji/mockserver"
 )
 
@@ -419,5 +420,101 @@ func TestReplayWarnsOfWhatNoRequestGets(t *testing.T) {
 	_, log = startReplay(t, writeRecord(t, "failed.jsonl", `{"request":{"body":{}},"error":"connection refused"}`))
 	if !strings.Contains(log.String(), "holds no answer") {
 		t.Errorf("a record of failed exchanges only: no warning: %s", clip(log.String()))
+	}
+}
+
+// An answer recorded for a request whose headers the mock would refuse (no
+// token, another media type) goes only to requests that earn the same
+// refusal: never to the callers with a token that sent the same body.
+func TestReplayKeepsRefusalsApart(t *testing.T) {
+	upstream := startUpstream(t, false, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch {
+		case r.Header.Get("Authorization") == "":
+			w.Header().Set("WWW-Authenticate", "Bearer")
+			w.WriteHeader(http.StatusUnauthorized)
+			io.WriteString(w, `{"code":"unauthorized","message":"no token"}`)
+		case r.Header.Get("Content-Type") != "application/json":
+			w.WriteHeader(http.StatusUnsupportedMediaType)
+			io.WriteString(w, `{"code":"unsupported_media_type","message":"json only"}`)
+		default:
+			io.WriteString(w, `{"code":"ok","data":{"token":"`+upstreamToken+`"}}`)
+		}
+	})
+	ts, _, record := startProxy(t, upstream.URL)
+	body := `{"mode":1,"display_name":"x"}`
+	send := func(url, auth, ct string) replayed {
+		req, _ := http.NewRequest(http.MethodPost, url+"/verify/token/create", strings.NewReader(body))
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		req.Header.Set("Content-Type", ct)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return replayed{resp.StatusCode, resp.Header, string(b)}
+	}
+	send(ts.URL, "Bearer tok", "application/json")
+	send(ts.URL, "", "application/json")
+	send(ts.URL, "Bearer tok", "text/plain")
+	recorded(t, record, 3)
+	file := writeRecord(t, "staging.jsonl", strings.TrimSpace(record.String()))
+
+	replay, _ := startReplay(t, file)
+	for i := range 3 {
+		if got := send(replay.URL, "Bearer tok", "application/json"); got.status != 200 {
+			t.Errorf("an authorised JSON request #%d: got %d %s, want the 200 recorded for such requests", i+1, got.status, clip(got.body))
+		}
+	}
+	if got := send(replay.URL, "Bearer tok", "text/plain"); got.status != 415 || !strings.Contains(got.body, "json only") {
+		t.Errorf("a text/plain request: got %d %s, want the 415 recorded for such requests", got.status, clip(got.body))
+	}
+}
+
+// A recorded header value the caller's HTTP parser would choke on is
+// refused when the record is read, naming the line.
+func TestReplayRefusesUnsendableHeaders(t *testing.T) {
+	for _, h := range []string{`"X-Esc":["\u001b[31mred"]`, `"X-Nul":["a\u0000b"]`, `"X-Bad Name":["1"]`, `"X-Crlf":["a\r\nX-Evil: 1"]`} {
+		file := writeRecord(t, "bad.jsonl", `{"request":{"body":{}},"response":{"status":200,"header":{`+h+`},"body":{}}}`)
+		if _, err := mockserver.New(mockserver.Options{Replay: []string{file}}); err == nil || !strings.Contains(err.Error(), "bad.jsonl:1") {
+			t.Errorf("header %s: New = %v, want a refusal naming bad.jsonl:1", h, err)
+		}
+	}
+}
+
+// A recorded 204 reaches the caller without a body, and is journaled as
+// delivered.
+func TestReplayNoContentIsDelivered(t *testing.T) {
+	ts, _ := startReplay(t, writeRecord(t, "r.jsonl", `{"request":{"body":{"mode":1,"display_name":"Ana"}},"response":{"status":204,"body_text":"stray"}}`))
+	if got := sendJSON(t, ts.URL, `{"mode":1,"display_name":"Ana"}`, ""); got.status != 204 || got.body != "" {
+		t.Errorf("got %d %q, want 204 without a body", got.status, got.body)
+	}
+	if e := ts.Requests(mockserver.Filter{}); len(e) != 1 || e[0].Status != 204 || e[0].Outcome != mockserver.OutcomeReplayed {
+		t.Errorf("journal %+v, want the 204 as replayed", e)
+	}
+}
+
+// A caller that sends its token as its request id finds it in no drift
+// report, no page and no log line.
+func TestReplayDriftKeepsNoTokenSentAsRequestID(t *testing.T) {
+	ts, log := startReplay(t, writeRecord(t, "r.jsonl", `{"request":{"body":{"mode":1,"display_name":"Ana"}},"response":{"status":200,"body":{"code":"ok","data":{"token":"not-a-uuid"}}}}`))
+	const secret = "sk_live_callerSECRET9876543210"
+	req := apiRequest(ts.URL+"/verify/token/create", strings.NewReader(`{"mode":1,"display_name":"Ana"}`), secret)
+	req.Header.Set("X-Request-Id", secret)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	drift, _ := json.Marshal(ts.Drift())
+	page := adminGet(t, ts.URL+"/__mock/")
+	loopback.WaitFor(t, "the request's log line", func() bool { return strings.Contains(log.String(), "msg=request") })
+	for where, text := range map[string]string{"drift report": string(drift), "page": page, "log": log.String()} {
+		if strings.Contains(text, "callerSECRET") {
+			t.Errorf("the %s holds the caller's token: %s", where, clip(text))
+		}
 	}
 }

@@ -275,9 +275,9 @@ func (v *verifier) checkRequest(req RecordedRequest) ([]RecordDrift, int) {
 func (r VerifyReport) WriteText(w io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "contract  %s\n", r.Contract)
-	fmt.Fprintf(&b, "record    %s: %d lines, %d exchanges, %d answers\n", strings.Join(r.Files, ", "), r.Lines, r.Exchanges, r.Answers)
+	fmt.Fprintf(&b, "record    %s: %d lines, %d exchanges, %d answers\n", printable(strings.Join(r.Files, ", ")), r.Lines, r.Exchanges, r.Answers)
 	for _, d := range r.DroppedCredentials {
-		fmt.Fprintf(&b, "warning   %s\n", d)
+		fmt.Fprintf(&b, "warning   %s\n", printable(d))
 	}
 	if n := r.DroppedTotal - len(r.DroppedCredentials); n > 0 {
 		fmt.Fprintf(&b, "warning   and %d more credential headers dropped\n", n)
@@ -303,7 +303,7 @@ func (r VerifyReport) WriteText(w io.Writer) error {
 			status = strconv.Itoa(d.Status)
 		}
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", d.Count, d.In, status, column(d.Place()), column(d.Rule),
-			column(d.Got), strings.Join(d.Lines, ","), column(d.RequestID))
+			column(d.Got), printable(strings.Join(d.Lines, ",")), column(d.RequestID))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -318,5 +318,24 @@ func column(s string) string {
 	if s == "" {
 		return "-"
 	}
-	return strings.NewReplacer("\t", " ", "\n", " ", "\r", " ").Replace(s)
+	return printable(strings.NewReplacer("\t", " ", "\n", " ", "\r", " ").Replace(s))
+}
+
+// printable escapes the control characters of s (C0, DEL, C1) as \xNN: the
+// text report goes to a terminal, where a record's text could otherwise
+// clear the screen or forge a link.
+func printable(s string) string {
+	control := func(r rune) bool { return r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0 }
+	if !strings.ContainsFunc(s, control) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if control(r) {
+			fmt.Fprintf(&b, "\\x%02x", r)
+		} else {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }

@@ -267,3 +267,24 @@ func TestVerifyARecordMadeByTheProxy(t *testing.T) {
 		t.Errorf("the proxy's drift report (%d departures, %d departed) and verify's (%d, %d) disagree", len(live.Drift), live.Departed, len(report.Drift), report.Departing)
 	}
 }
+
+// The text report goes to a terminal: a record's control characters are
+// shown escaped, never sent as they are.
+func TestVerifyTextEscapesControlCharacters(t *testing.T) {
+	// A file name is the one text of the report the record's author picks
+	// that is printed outside quotes (header values with control
+	// characters are refused when the record is read).
+	file := writeRecord(t, "esc\x1b[2J\x1b]8;;http:\x07.jsonl", `{"request":{"body":{"mode":1,"display_name":"x"}},"response":{"status":200,`+
+		`"header":{"Content-Type":["application/json"]},"body":{"code":"ok","data":{"token":"x"}}}}`)
+	report, err := mockserver.VerifyRecord(context.Background(), file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	if err := report.WriteText(&out); err != nil {
+		t.Fatal(err)
+	}
+	if strings.ContainsAny(out.String(), "\x1b\x07") || !strings.Contains(out.String(), `\x1b`) {
+		t.Errorf("the report sends control characters as they are: %q", clip(out.String()))
+	}
+}

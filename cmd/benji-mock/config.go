@@ -98,7 +98,7 @@ func (cfg *config) flagSet(stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&cfg.upstreamCA, "upstream-ca", "", "proxy mode: PEM `file` of certificate authorities trusted for the upstream, beside the system's")
 	fs.BoolVar(&cfg.upstreamAllowHTTP, "upstream-allow-http", false,
 		"proxy mode: allow a plain http upstream that is not on loopback (the bearer token then crosses the network in clear text)")
-	fs.BoolVar(&cfg.refuseInvalid, "refuse-invalid", false, "proxy mode: answer requests that break the contract with the mock's own 400/401/415 instead of forwarding them")
+	fs.BoolVar(&cfg.refuseInvalid, "refuse-invalid", false, "proxy and replay mode: answer requests that break the contract with the mock's own 400/401/415 instead of forwarding them or answering them from the record")
 	fs.StringVar(&cfg.record, "record", "", "proxy mode: append each exchange with the upstream, without credentials, as a JSON line to this `file`")
 	fs.Var(&cfg.replay, "replay", "answer requests recorded in these comma-separated record `files` (what --record writes) with the answers recorded, checked against the contract; others as without it")
 	return fs

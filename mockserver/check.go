@@ -88,7 +88,7 @@ func (s *Server) checkRequest(r *http.Request, x *exchange) (refusal answer, ok 
 		return answer{}, true
 	case len(check.Violations) > 0:
 		x.violations = make([]gen.FieldError, len(check.Violations))
-		creds := s.proxy.keptCredentials(r)
+		creds := s.proxy.credentialsToRedact(r)
 		for i, v := range check.Violations {
 			// Bounded once encoded: a message may quote what the body sent,
 			// which is redacted before it is cut.

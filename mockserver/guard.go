@@ -136,3 +136,26 @@ func (g *guard) crossSite(r *http.Request) (answer, bool) {
 	return errorAnswer(http.StatusForbidden, OutcomeCrossOrigin,
 		"The API refuses requests sent from another site's page ("+err.Error()+"); a partner's server sends neither Sec-Fetch-Site nor Origin.").asGateway(), true
 }
+
+// closed reports whether the admin API and the inspector need the admin
+// token (Options.AdminToken is set).
+func (g *guard) closed() bool { return g.token != "" }
+
+// signIn checks a token given in the inspector's form, through the
+// throttle, and returns a new session cookie's value when it is the admin
+// token ("" when not; wait > 0 when it was not checked).
+func (g *guard) signIn(token string) (session string, wait time.Duration) {
+	right, wait := g.guesses.check(token, time.Now())
+	if !right || g.sessions == nil {
+		return "", wait
+	}
+	return g.sessions.issue(time.Now()), 0
+}
+
+// signOut ends every session when r may use the admin API (a signed-in
+// browser); from anyone else it does nothing.
+func (g *guard) signOut(r *http.Request) {
+	if g.sessions != nil && g.allowed(r) {
+		g.sessions.endAll()
+	}
+}

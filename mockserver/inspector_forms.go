@@ -141,17 +141,17 @@ func (in *inspector) signIn(r *http.Request, _ *exchange) answer {
 	if !ok {
 		return refusal
 	}
-	if in.guard.token == "" {
+	if !in.guard.closed() {
 		return in.backToPage()
 	}
-	right, wait := in.guard.guesses.check(form.Get("token"), time.Now())
-	if wait > 0 {
+	session, wait := in.guard.signIn(form.Get("token"))
+	switch {
+	case wait > 0:
 		return in.throttledLogin(wait)
-	}
-	if !right {
+	case session == "":
 		return in.login(http.StatusUnauthorized, "That is not the admin token.")
 	}
-	return in.backToPage().withHeader("Set-Cookie", in.sessionCookie(r, in.guard.sessions.issue(time.Now()), int(sessionLifetime/time.Second)).String())
+	return in.backToPage().withHeader("Set-Cookie", in.sessionCookie(r, session, int(sessionLifetime/time.Second)).String())
 }
 
 // signOut answers the "sign out" button: from a signed-in browser
@@ -161,9 +161,7 @@ func (in *inspector) signOut(r *http.Request, _ *exchange) answer {
 	if _, refusal, ok := in.formPost(r, true); !ok {
 		return refusal
 	}
-	if in.guard.sessions != nil && in.guard.allowed(r) {
-		in.guard.sessions.endAll()
-	}
+	in.guard.signOut(r)
 	return in.backToPage().withHeader("Set-Cookie", in.sessionCookie(r, "", -1).String())
 }
 

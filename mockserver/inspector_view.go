@@ -194,7 +194,7 @@ type faultView struct {
 func (in *inspector) pageView(q url.Values) (pageView, int) {
 	v := pageView{
 		Contract: in.contractID,
-		TokenSet: in.guard.token != "",
+		TokenSet: in.guard.closed(),
 		Filter: filterForm{
 			Outcome:        cutString(q.Get("outcome"), maxPathBytes),
 			Status:         cutString(q.Get("status"), maxPathBytes),

@@ -159,11 +159,11 @@ func (p *proxy) driftVersion() uint64 {
 	return p.drift.version()
 }
 
-// keptCredentials returns the credentials of r that what the mock keeps of
+// credentialsToRedact returns the credentials of r that what the mock keeps of
 // r must be without: in proxy mode, where requests that break the contract
 // are forwarded and kept, r's; none otherwise (p is nil: the mock's own
 // tokens are test values, and the journal keeps the body as sent).
-func (p *proxy) keptCredentials(r *http.Request) credentials {
+func (p *proxy) credentialsToRedact(r *http.Request) credentials {
 	if p == nil {
 		return nil
 	}

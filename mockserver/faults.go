@@ -126,12 +126,8 @@ func (f *Fault) UnmarshalJSON(data []byte) error {
 	if err != nil {
 		return err
 	}
-	for _, field := range fields {
-		if raw, ok := members[field.name]; ok {
-			if err := field.fromJSON(raw); err != nil {
-				return err
-			}
-		}
+	if err := setFields(fields, members); err != nil {
+		return err
 	}
 	if raw, ok := members["match"]; ok {
 		if err := f.Match.UnmarshalJSON(raw); err != nil {
@@ -151,12 +147,8 @@ func (m *Match) UnmarshalJSON(data []byte) error {
 	if err != nil {
 		return err
 	}
-	for _, field := range fields {
-		if raw, ok := members[field.name]; ok {
-			if err := field.fromJSON(raw); err != nil {
-				return err
-			}
-		}
+	if err := setFields(fields, members); err != nil {
+		return err
 	}
 	return nil
 }
@@ -203,6 +195,18 @@ func (m *Match) fields() []faultField {
 		{name: "mode", dst: &m.Mode, want: matchModes, nonZero: true},
 		{name: "partnership_id", dst: (*stringOrInteger)(&m.PartnershipID), want: "a non-empty string or an integer", nonZero: true},
 	}
+}
+
+// setFields sets each of fields that members (a JSON object's) holds.
+func setFields(fields []faultField, members map[string]json.RawMessage) error {
+	for _, field := range fields {
+		if raw, ok := members[field.name]; ok {
+			if err := field.fromJSON(raw); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // fieldNames returns the fields' names in order.

@@ -105,12 +105,12 @@ func (p *proxy) record(r *http.Request, x *exchange) {
 	}
 	u, creds := x.upstream, x.upstream.creds
 	line := RecordedExchange{
-		Time:       x.start,
-		RequestID:  x.requestID,
-		Request:    RecordedRequest{Method: x.method, Path: creds.text(r.URL.RequestURI()), Header: creds.header(withoutCredentialHeaders(u.requestHeader))},
-		Error:      u.failure,
-		Duration:   u.duration,
-		Violations: x.violations,
+		Time:        x.start,
+		RequestID:   x.requestID,
+		Request:     RecordedRequest{Method: x.method, Path: creds.text(r.URL.RequestURI()), Header: creds.header(withoutCredentialHeaders(u.requestHeader))},
+		Error:       u.failure,
+		Duration:    u.duration,
+		Violations:  x.violations,
 		WouldRefuse: x.wouldRefuse,
 	}
 	line.Request.Body, line.Request.BodyText = recordedBody(x.body) // without credentials since forward

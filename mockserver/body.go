@@ -98,3 +98,14 @@ func (s slots) take(ctx context.Context) (release func(), ok bool) {
 		return nil, false
 	}
 }
+
+// tryTake takes a slot if one is free, without waiting (ok false when
+// none is); release gives it back.
+func (s slots) tryTake() (release func(), ok bool) {
+	select {
+	case s <- struct{}{}:
+		return func() { <-s }, true
+	default:
+		return nil, false
+	}
+}

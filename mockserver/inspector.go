@@ -120,7 +120,7 @@ type inspector struct {
 	// mock's journal numbers its entries from 1 again).
 	nonce uint64
 	// renders holds a slot for each render in progress (maxRendersAtOnce).
-	renders chan struct{}
+	renders slots
 	// modes and actionModes name the contract's modes ("3" → "Transfer").
 	modes, actionModes map[string]string
 	// The fault form's and the filter form's choices.
@@ -166,7 +166,7 @@ func newInspector(srv *Server, g *guard) (*inspector, error) {
 		examples:      slices.Sorted(maps.Keys(cat.byName)),
 		outcomes:      cat.outcomes,
 		nonce:         rand.Uint64(),
-		renders:       make(chan struct{}, maxRendersAtOnce),
+		renders:       make(slots, maxRendersAtOnce),
 	}
 	in.assets = make(map[string]*asset, len(inspectorAssets))
 	for name, mediaType := range inspectorAssets {
@@ -221,7 +221,7 @@ func (in *inspector) page(r *http.Request, _ *exchange) answer {
 	if !allowed {
 		return in.login(http.StatusUnauthorized, "")
 	}
-	release, ok := in.renderSlot()
+	release, ok := in.renders.tryTake()
 	if !ok {
 		return in.busy()
 	}
@@ -255,7 +255,7 @@ func (in *inspector) live(r *http.Request, x *exchange) answer {
 	if headerValue(r.Header, "If-None-Match") == etag {
 		return answer{status: http.StatusNotModified, header: in.htmlHeader, outcome: OutcomeOK}.withHeader("Etag", etag)
 	}
-	release, ok := in.renderSlot()
+	release, ok := in.renders.tryTake()
 	if !ok {
 		return in.busy()
 	}
@@ -288,17 +288,6 @@ func (in *inspector) serveAsset(a *asset) func(*http.Request, *exchange) answer 
 			return answer{status: http.StatusNotModified, header: a.header, outcome: OutcomeOK}
 		}
 		return answer{status: http.StatusOK, header: a.header, body: a.body, outcome: OutcomeOK}
-	}
-}
-
-// renderSlot takes one of the maxRendersAtOnce render slots, without
-// waiting: ok is false when they are all taken. release gives it back.
-func (in *inspector) renderSlot() (release func(), ok bool) {
-	select {
-	case in.renders <- struct{}{}:
-		return func() { <-in.renders }, true
-	default:
-		return nil, false
 	}
 }
 

@@ -80,7 +80,7 @@ func TestInspectorBoundsRendersAtOnce(t *testing.T) {
 	etag := get(livePath).Header().Get("ETag")
 	var releases []func()
 	for range maxRendersAtOnce {
-		release, ok := s.inspector.renderSlot()
+		release, ok := s.inspector.renders.tryTake()
 		if !ok {
 			t.Fatalf("only %d render slots, want %d", len(releases), maxRendersAtOnce)
 		}

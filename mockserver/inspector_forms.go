@@ -87,7 +87,7 @@ func (in *inspector) queueFault(r *http.Request, _ *exchange) answer {
 	if err == nil {
 		return in.backToPage()
 	}
-	release, ok := in.renderSlot()
+	release, ok := in.renders.tryTake()
 	if !ok {
 		return in.busy()
 	}

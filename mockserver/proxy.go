@@ -86,12 +86,19 @@ func (p *proxy) warnUnreplayable() {
 	if len(st.Requests) == 0 {
 		p.log.Warn("replay: the record holds no answer to replay (every exchange in it failed)", "files", p.replayFiles)
 	}
+	unreplayable := 0
 	for _, r := range st.Requests {
 		path, _, _ := strings.Cut(r.Path, "?")
-		if r.Method != http.MethodPost || path != contract.CreateTokenPath {
+		if r.Method == http.MethodPost && path == contract.CreateTokenPath {
+			continue
+		}
+		if unreplayable++; unreplayable <= maxDroppedListed {
 			p.log.Warn("replay: a recorded request is never replayed: the mock answers only "+http.MethodPost+" "+contract.CreateTokenPath,
 				"recorded", r.Recorded, "method", cutString(r.Method, 16), "path", cutString(r.Path, maxPathBytes))
 		}
+	}
+	if n := unreplayable - maxDroppedListed; n > 0 {
+		p.log.Warn("replay: more recorded requests are never replayed", "count", n)
 	}
 }
 

@@ -50,8 +50,9 @@ const (
 	MaxRecordLineBytes = 2 * (MaxMaxBodyBytes + MaxUpstreamBodyBytes + 2*MaxHeaderBytes)
 )
 
-// maxDroppedListed is how many dropped credentials a record read back lists;
-// the others are only counted.
+// maxDroppedListed is how many dropped credentials a record read back lists
+// (verify's report, replay's warnings), and how many recorded requests no
+// request can get replay warns of, one line each; the rest are counted.
 const maxDroppedListed = 10
 
 // RecordError is a record that cannot be read back: a file missing or

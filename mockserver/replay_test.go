@@ -3,6 +3,7 @@ package mockserver_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"maps"
@@ -416,6 +417,14 @@ func TestReplayWarnsOfWhatNoRequestGets(t *testing.T) {
 		`{"request":{"path":"/verify/token/create?x=1","body":{}},"response":{"status":200,"body":{}}}`))
 	if n := strings.Count(log.String(), "is never replayed"); n != 2 {
 		t.Errorf("%d warnings of requests never replayed, want 2 (the GET and /v2/token): %s", n, clip(log.String()))
+	}
+	var many []string
+	for i := range 25 {
+		many = append(many, fmt.Sprintf(`{"request":{"path":"/other/%d","body":{}},"response":{"status":200,"body":{}}}`, i))
+	}
+	_, log = startReplay(t, writeRecord(t, "many.jsonl", many...))
+	if n := strings.Count(log.String(), "is never replayed"); n != 10 || !strings.Contains(log.String(), "count=15") {
+		t.Errorf("25 requests never replayed: %d warnings, want the first 10 and a count of the other 15: %s", n, clip(log.String()))
 	}
 	_, log = startReplay(t, writeRecord(t, "failed.jsonl", `{"request":{"body":{}},"error":"connection refused"}`))
 	if !strings.Contains(log.String(), "holds no answer") {

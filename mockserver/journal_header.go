@@ -270,20 +270,8 @@ func unescapeASCII(b []byte) []byte {
 // hexASCII reads 4 hex digits as a printable ASCII character other than a
 // quote and a backslash.
 func hexASCII(h []byte) (byte, bool) {
-	n := 0
-	for _, c := range h {
-		switch {
-		case '0' <= c && c <= '9':
-			n = n*16 + int(c-'0')
-		case 'a' <= c && c <= 'f':
-			n = n*16 + int(c-'a'+10)
-		case 'A' <= c && c <= 'F':
-			n = n*16 + int(c-'A'+10)
-		default:
-			return 0, false
-		}
-	}
-	if n < 0x20 || n > 0x7e || n == '"' || n == '\\' {
+	n, err := strconv.ParseUint(string(h), 16, 16)
+	if err != nil || n < 0x20 || n > 0x7e || n == '"' || n == '\\' {
 		return 0, false
 	}
 	return byte(n), true
